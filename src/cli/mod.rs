@@ -1,0 +1,86 @@
+//! Command-line interface: parse, call the library, print.
+
+mod args;
+mod notes;
+mod render;
+mod values;
+
+use std::io::{self, Write};
+
+use clap::{Parser, Subcommand};
+
+/// Render Helm-style charts written in Tera into Kubernetes manifests, without a cluster.
+#[derive(Debug, Parser)]
+#[command(name = "keelson", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Render the chart's manifests to stdout (or --output-dir), ready for `kubectl apply -f -`.
+    Render(render::Args),
+    /// Print the merged values the templates see.
+    Values(values::Args),
+    /// Print the chart's rendered NOTES.txt.
+    Notes(notes::Args),
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let mut stdout = io::stdout().lock();
+    let mut stderr = io::stderr().lock();
+    let result = match cli.command {
+        Command::Render(args) => render::run(args, &mut stdout, &mut stderr),
+        Command::Values(args) => values::run(args, &mut stdout, &mut stderr),
+        Command::Notes(args) => notes::run(args, &mut stdout, &mut stderr),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            if let keelson::Error::Io { source, .. } = &error
+                && source.kind() == io::ErrorKind::BrokenPipe
+            {
+                return 0;
+            }
+            report(&error, &mut stderr);
+            error.exit_code()
+        }
+    }
+}
+
+/// Prints an error and its causes to stderr.
+fn report(error: &keelson::Error, stderr: &mut impl Write) {
+    let _ = writeln!(stderr, "error: {error}");
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let _ = writeln!(stderr, "  caused by: {cause}");
+        source = cause.source();
+    }
+}
+
+/// Writes `text` to stdout in one piece, so that a failure leaves nothing half-printed.
+fn emit(out: &mut impl Write, text: &str) -> Result<(), keelson::Error> {
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|source| keelson::Error::Io {
+            path: "<stdout>".into(),
+            source,
+        })
+}
+
+/// Prints values warnings to stderr.
+fn warn(values: &keelson::Values, stderr: &mut impl Write) {
+    for warning in &values.warnings {
+        let _ = writeln!(stderr, "warning: {warning}");
+    }
+}

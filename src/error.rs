@@ -1,0 +1,44 @@
+//! The crate's error: one variant per stage, and the exit code each maps to.
+
+use crate::{LoadError, ManifestError, RenderError, ValuesError};
+
+/// Any keelson failure.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The chart could not be loaded.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// Values could not be layered.
+    #[error(transparent)]
+    Values(#[from] ValuesError),
+    /// A template failed.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// The rendered output is not a valid set of objects.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// Writing output failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// What was being written.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The command line asks for something impossible.
+    #[error("{message}\n  hint: {hint}")]
+    Usage {
+        /// What is wrong.
+        message: String,
+        /// What to do.
+        hint: String,
+    },
+}
+
+impl Error {
+    /// 2 for every error; 1 is kept for "found something" results (lint findings, diffs).
+    pub fn exit_code(&self) -> i32 {
+        2
+    }
+}

@@ -1,0 +1,147 @@
+//! keelson renders Helm-style charts written in Tera into Kubernetes manifests, without a
+//! cluster and without Go templates.
+//!
+//! The pipeline is a chain of stages, each borrowing the previous stage's type:
+//!
+//! ```text
+//! chart::load(path)                       → Chart      the only stage that reads the chart
+//! values::layer(&chart, &layers)          → Values     defaults < -f files < --set family
+//! render::render(&chart, &values, ..)     → Rendered   one entry per template, by path
+//! manifest::split(&rendered, ..)          → Manifests  checked objects in install order
+//! ```
+//!
+//! [`render_chart`] runs the whole chain for a [`RenderRequest`]. No stage prints; the
+//! binary writes what they return. Errors are one enum per stage, gathered in [`Error`],
+//! which also picks the process exit code.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod chart;
+mod error;
+pub mod manifest;
+pub mod package;
+pub mod render;
+pub mod values;
+pub mod yaml;
+
+use std::path::PathBuf;
+
+pub use chart::{Chart, LoadError};
+pub use error::Error;
+pub use manifest::{Event, Manifest, ManifestError, Manifests, Phase, Selection};
+pub use render::{Capabilities, ReleaseInfo, RenderError, Rendered};
+pub use values::{Layer, Values, ValuesError};
+
+/// Everything a render needs: which chart, which values, which release, which cluster.
+#[derive(Debug, Clone)]
+pub struct RenderRequest {
+    /// Chart directory or archive.
+    pub chart: PathBuf,
+    /// User value layers, lowest precedence first.
+    pub layers: Vec<Layer>,
+    /// Release name and namespace; `None` name means "the chart's name".
+    pub release_name: Option<String>,
+    /// Release namespace.
+    pub namespace: String,
+    /// Install or upgrade (picks hooks and `release.is_install`).
+    pub event: Event,
+    /// Revision number (1 unless the history says otherwise).
+    pub revision: u64,
+    /// What the cluster offers.
+    pub capabilities: Capabilities,
+}
+
+impl RenderRequest {
+    /// A request to install `chart` with default everything.
+    pub fn new(chart: impl Into<PathBuf>) -> RenderRequest {
+        RenderRequest {
+            chart: chart.into(),
+            layers: Vec::new(),
+            release_name: None,
+            namespace: "default".into(),
+            event: Event::Install,
+            revision: 1,
+            capabilities: Capabilities::default(),
+        }
+    }
+}
+
+/// The outcome of a render: every stage's product, for printing, recording or checking.
+#[derive(Debug, Clone)]
+pub struct Release {
+    /// The loaded chart.
+    pub chart: Chart,
+    /// The merged values.
+    pub values: Values,
+    /// Release identity as the templates saw it.
+    pub info: ReleaseInfo,
+    /// Rendered templates and notes.
+    pub rendered: Rendered,
+    /// The objects.
+    pub manifests: Manifests,
+    /// Install or upgrade.
+    pub event: Event,
+}
+
+/// Loads the chart and layers the values of `request`.
+///
+/// # Errors
+/// [`Error::Load`] or [`Error::Values`].
+pub fn load_values(request: &RenderRequest) -> Result<(Chart, Values), Error> {
+    let chart = chart::load(&request.chart, &chart::Limits::default())?;
+    let values = values::layer(&chart, &request.layers, &mut read_set_file)?;
+    Ok((chart, values))
+}
+
+/// `--set-file` paths are relative to the working directory, as in Helm.
+fn read_set_file(path: &str) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))
+}
+
+/// Runs load → layer → render → split for `request`.
+///
+/// # Errors
+/// The first stage's error, naming the file (and line and column) at fault.
+pub fn render_chart(request: &RenderRequest) -> Result<Release, Error> {
+    let (chart, values) = load_values(request)?;
+    let name = request
+        .release_name
+        .clone()
+        .unwrap_or_else(|| chart.meta.name.clone());
+    let mut info = ReleaseInfo::install(name, request.namespace.clone());
+    if request.event == Event::Upgrade {
+        info = info.upgrade(request.revision);
+    }
+    info.revision = request.revision;
+    let rendered = render::render(&chart, &values, &info, &request.capabilities)?;
+    let manifests = manifest::split(&rendered, &request.namespace, &|p| chart.display_path(p))?;
+    Ok(Release {
+        chart,
+        values,
+        info,
+        rendered,
+        manifests,
+        event: request.event,
+    })
+}
+
+impl Release {
+    /// Chart-relative paths of the manifest templates, for `--show-only`.
+    pub fn template_paths(&self) -> Vec<String> {
+        self.rendered
+            .templates
+            .iter()
+            .map(|t| t.path.clone())
+            .collect()
+    }
+
+    /// The objects `selection` picks, as the YAML stream keelson prints.
+    ///
+    /// # Errors
+    /// [`Error::Manifest`] when `--show-only` names no template.
+    pub fn stream(&self, selection: &Selection) -> Result<String, Error> {
+        let objects = self
+            .manifests
+            .select(self.event, selection, &self.template_paths())?;
+        Ok(self.manifests.to_stream(&objects))
+    }
+}

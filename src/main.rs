@@ -1,0 +1,7 @@
+//! The `keelson` command.
+
+mod cli;
+
+fn main() {
+    std::process::exit(cli::main());
+}

@@ -1,0 +1,684 @@
+//! Manifests: rendered text split into Kubernetes objects, checked, placed in their release
+//! namespace, and ordered for installation.
+
+mod order;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::{self, Write};
+
+use sha2::{Digest as _, Sha256};
+
+use crate::render::Rendered;
+use crate::yaml::{self, Node, NodeValue};
+
+pub use order::{is_cluster_scoped, kind_rank};
+
+/// When a hook runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HookEvent {
+    /// `pre-install`
+    PreInstall,
+    /// `post-install`
+    PostInstall,
+    /// `pre-upgrade`
+    PreUpgrade,
+    /// `post-upgrade`
+    PostUpgrade,
+    /// `pre-delete`
+    PreDelete,
+    /// `post-delete`
+    PostDelete,
+    /// `pre-rollback`
+    PreRollback,
+    /// `post-rollback`
+    PostRollback,
+    /// `test` (and Helm 2's `test-success`)
+    Test,
+}
+
+impl HookEvent {
+    /// Every event with its annotation spelling.
+    pub const ALL: [(&'static str, HookEvent); 10] = [
+        ("pre-install", HookEvent::PreInstall),
+        ("post-install", HookEvent::PostInstall),
+        ("pre-upgrade", HookEvent::PreUpgrade),
+        ("post-upgrade", HookEvent::PostUpgrade),
+        ("pre-delete", HookEvent::PreDelete),
+        ("post-delete", HookEvent::PostDelete),
+        ("pre-rollback", HookEvent::PreRollback),
+        ("post-rollback", HookEvent::PostRollback),
+        ("test", HookEvent::Test),
+        ("test-success", HookEvent::Test),
+    ];
+
+    fn parse(text: &str) -> Option<HookEvent> {
+        Self::ALL
+            .iter()
+            .find(|(name, _)| *name == text)
+            .map(|(_, e)| *e)
+    }
+}
+
+/// A hook: the events it runs at and its weight (lower runs first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hook {
+    /// Events from `helm.sh/hook`.
+    pub events: Vec<HookEvent>,
+    /// `helm.sh/hook-weight`, 0 when unset.
+    pub weight: i64,
+}
+
+/// One Kubernetes object from a rendered template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest {
+    /// The template it came from, e.g. `templates/service.yaml`.
+    pub source: String,
+    /// `apiVersion`
+    pub api_version: String,
+    /// `kind`
+    pub kind: String,
+    /// `metadata.name`
+    pub name: String,
+    /// `metadata.namespace` (set to the release namespace for namespaced kinds).
+    pub namespace: Option<String>,
+    /// Present when the object is a hook.
+    pub hook: Option<Hook>,
+    /// The object.
+    pub node: Node,
+}
+
+impl Manifest {
+    /// `kind/namespace/name`, or `kind/name` for cluster-scoped objects.
+    pub fn id(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{}/{ns}/{}", self.kind, self.name),
+            None => format!("{}/{}", self.kind, self.name),
+        }
+    }
+
+    /// The API group (`apps` for `apps/v1`, empty for the core `v1`).
+    pub fn group(&self) -> &str {
+        self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
+    }
+
+    /// The object as YAML, in keelson's canonical layout.
+    pub fn to_yaml(&self) -> String {
+        yaml::emit_document(&self.node)
+    }
+
+    /// sha256 over the object as kubectl reads it (canonical JSON, keys sorted), so that
+    /// formatting alone never changes it.
+    pub fn digest(&self) -> String {
+        let canonical = canonical_json(&self.node.to_kubectl_json());
+        format!(
+            "sha256:{}",
+            crate::render::hex(&Sha256::digest(canonical.as_bytes()))
+        )
+    }
+}
+
+/// JSON with object keys sorted, no insignificant whitespace.
+pub fn canonical_json(value: &serde_json::Value) -> String {
+    fn sort(value: &serde_json::Value) -> serde_json::Value {
+        match value {
+            serde_json::Value::Object(map) => {
+                let sorted: BTreeMap<&String, serde_json::Value> =
+                    map.iter().map(|(k, v)| (k, sort(v))).collect();
+                serde_json::Value::Object(sorted.into_iter().map(|(k, v)| (k.clone(), v)).collect())
+            }
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.iter().map(sort).collect())
+            }
+            other => other.clone(),
+        }
+    }
+    sort(value).to_string()
+}
+
+/// Every object of a render: main resources in install order, and hooks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifests {
+    /// Chart name, for `# Source:` lines.
+    pub chart_name: String,
+    /// Non-hook objects, in install order.
+    pub resources: Vec<Manifest>,
+    /// Hook objects, in template order.
+    pub hooks: Vec<Manifest>,
+}
+
+/// Which part of a release to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Phase {
+    /// Pre hooks, main resources, post hooks.
+    #[default]
+    All,
+    /// Only the pre hooks of the event.
+    Pre,
+    /// Only the main resources.
+    Main,
+    /// Only the post hooks of the event.
+    Post,
+}
+
+/// Whether the render installs or upgrades (picks the hook events).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// First revision.
+    Install,
+    /// Later revisions.
+    Upgrade,
+}
+
+/// What `write` prints.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Selection {
+    /// Which phase.
+    pub phase: Phase,
+    /// Only objects from these templates (chart-relative paths), when not empty.
+    pub show_only: Vec<String>,
+}
+
+/// Why rendered output is not a valid set of Kubernetes objects.
+#[derive(Debug)]
+pub enum ManifestError {
+    /// The rendered text is not valid YAML, or a document is not an object.
+    Invalid {
+        /// Display path of the template.
+        template: String,
+        /// 1-based line in the rendered output.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+        /// The rendered line.
+        text: String,
+    },
+    /// Two objects share group, kind, namespace and name.
+    Duplicate {
+        /// `kind/namespace/name`.
+        id: String,
+        /// The first template.
+        first: String,
+        /// The second template.
+        second: String,
+    },
+    /// `--show-only` names a template that renders nothing or does not exist.
+    ShowOnly {
+        /// The path given.
+        path: String,
+        /// The manifest templates there are.
+        known: Vec<String>,
+    },
+}
+
+impl fmt::Display for ManifestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ManifestError::Invalid {
+                template,
+                line,
+                column,
+                message,
+                text,
+            } => write!(
+                f,
+                "{template}: rendered output line {line}, column {column}: {message}\n  | {text}\n  hint: the line above is what the template rendered; fix the template that produced it"
+            ),
+            ManifestError::Duplicate { id, first, second } => write!(
+                f,
+                "{second}: `{id}` is also rendered by {first}\n  hint: give each object a unique name"
+            ),
+            ManifestError::ShowOnly { path, known } => write!(
+                f,
+                "--show-only `{path}`: no such manifest template\n  hint: templates are {}",
+                known.join(", ")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ManifestError {}
+
+/// Splits rendered templates into objects, checks each, fills in the release namespace for
+/// namespaced kinds, and orders them for installation.
+///
+/// # Errors
+/// [`ManifestError`] for invalid YAML, documents that are not Kubernetes objects, invalid
+/// hook annotations and duplicate objects.
+pub fn split(
+    rendered: &Rendered,
+    namespace: &str,
+    chart_display: &dyn Fn(&str) -> String,
+) -> Result<Manifests, ManifestError> {
+    let mut resources = Vec::new();
+    let mut hooks = Vec::new();
+    let mut seen: BTreeMap<(String, String, String, String), String> = BTreeMap::new();
+    for template in &rendered.templates {
+        let display = chart_display(&template.path);
+        let invalid = |mark: yaml::Mark, message: String| ManifestError::Invalid {
+            template: display.clone(),
+            line: mark.line,
+            column: mark.column,
+            message,
+            text: template
+                .output
+                .lines()
+                .nth(mark.line.saturating_sub(1))
+                .unwrap_or("")
+                .to_owned(),
+        };
+        let documents = yaml::load(&template.output, &yaml::Limits::default())
+            .map_err(|e| invalid(e.mark, e.message))?;
+        for mut node in documents {
+            if is_empty(&node) {
+                continue;
+            }
+            let manifest = object(&mut node, namespace).map_err(|(mark, m)| invalid(mark, m))?;
+            let manifest = Manifest {
+                source: template.path.clone(),
+                node,
+                ..manifest
+            };
+            let key = (
+                manifest.group().to_owned(),
+                manifest.kind.clone(),
+                manifest.namespace.clone().unwrap_or_default(),
+                manifest.name.clone(),
+            );
+            if let Some(first) = seen.insert(key, display.clone()) {
+                return Err(ManifestError::Duplicate {
+                    id: manifest.id(),
+                    first,
+                    second: display,
+                });
+            }
+            if manifest.hook.is_some() {
+                hooks.push(manifest);
+            } else {
+                resources.push(manifest);
+            }
+        }
+    }
+    resources.sort_by(|a, b| {
+        let (ra, rb) = (kind_rank(&a.kind), kind_rank(&b.kind));
+        ra.cmp(&rb).then_with(|| {
+            if ra == usize::MAX {
+                a.kind.cmp(&b.kind)
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+    });
+    Ok(Manifests {
+        chart_name: rendered.chart_name.clone(),
+        resources,
+        hooks,
+    })
+}
+
+fn is_empty(node: &Node) -> bool {
+    matches!(&node.value, NodeValue::Scalar(s) if s.style == yaml::Style::Plain && matches!(s.text.as_str(), "" | "~" | "null"))
+}
+
+/// Reads the identity of an object and places it in `namespace` when it is namespaced
+/// and has none.
+fn object(node: &mut Node, namespace: &str) -> Result<Manifest, (yaml::Mark, String)> {
+    let at = node.mark;
+    let text = |parent: &Node, field: &str, label: &str| -> Result<String, (yaml::Mark, String)> {
+        let value = parent
+            .get(field)
+            .ok_or_else(|| (parent.mark, format!("the object has no `{label}`")))?;
+        match (value.as_str(), value.as_scalar()) {
+            (Some(s), _) if !s.is_empty() => Ok(s.to_owned()),
+            (None, Some(scalar)) if !scalar.text.is_empty() => Err((
+                value.mark,
+                format!(
+                    "`{label}` is `{}`, which kubectl reads as {}; quote it",
+                    scalar.text,
+                    crate::values::kind_name(&yaml::resolve_kubectl(scalar))
+                ),
+            )),
+            _ => Err((value.mark, format!("`{label}` must be a non-empty string"))),
+        }
+    };
+    if node.as_mapping().is_none() {
+        return Err((
+            at,
+            "a document must be a Kubernetes object (a mapping), not a scalar or list".into(),
+        ));
+    }
+    let api_version = text(node, "apiVersion", "apiVersion")?;
+    let kind = text(node, "kind", "kind")?;
+    let metadata = node
+        .get("metadata")
+        .filter(|m| m.as_mapping().is_some())
+        .ok_or((at, "the object has no `metadata` mapping".to_owned()))?;
+    let name = text(metadata, "name", "metadata.name")?;
+    let hook = hook(metadata).map_err(|m| (metadata.mark, m))?;
+    let mut namespace_value = match metadata.get("namespace") {
+        Some(_) => Some(text(metadata, "namespace", "metadata.namespace")?),
+        None => None,
+    };
+    if namespace_value.is_none() && !is_cluster_scoped(&kind) {
+        namespace_value = Some(namespace.to_owned());
+        if let Some(metadata) = node.get_mut("metadata")
+            && let NodeValue::Mapping(entries) = &mut metadata.value
+        {
+            let at = entries
+                .iter()
+                .position(|(k, _)| k.as_scalar().is_some_and(|s| s.text == "name"))
+                .map_or(entries.len(), |i| i + 1);
+            let mark = entries
+                .get(at.saturating_sub(1))
+                .map(|(k, _)| k.mark)
+                .unwrap_or_default();
+            entries.insert(
+                at,
+                (
+                    Node::string("namespace", mark),
+                    Node::string(namespace, mark),
+                ),
+            );
+        }
+    }
+    if is_cluster_scoped(&kind) {
+        namespace_value = None;
+    }
+    Ok(Manifest {
+        source: String::new(),
+        api_version,
+        kind,
+        name,
+        namespace: namespace_value,
+        hook,
+        node: Node::string("", yaml::Mark::default()),
+    })
+}
+
+fn hook(metadata: &Node) -> Result<Option<Hook>, String> {
+    let Some(annotations) = metadata.get("annotations") else {
+        return Ok(None);
+    };
+    let Some(events) = annotations.get("helm.sh/hook") else {
+        return Ok(None);
+    };
+    let events_text = events
+        .as_str()
+        .ok_or("annotation `helm.sh/hook` must be a string")?;
+    let mut parsed = Vec::new();
+    for event in events_text
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        let event = HookEvent::parse(event).ok_or_else(|| {
+            format!(
+                "`helm.sh/hook` names the unknown event `{event}`; known events are {}",
+                HookEvent::ALL
+                    .iter()
+                    .map(|(n, _)| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?;
+        parsed.push(event);
+    }
+    let weight = match annotations.get("helm.sh/hook-weight") {
+        None => 0,
+        Some(w) => {
+            let text = w
+                .as_str()
+                .ok_or("annotation `helm.sh/hook-weight` must be a quoted integer, e.g. \"-5\"")?;
+            text.trim()
+                .parse::<i64>()
+                .map_err(|_| format!("`helm.sh/hook-weight` must be an integer, not `{text}`"))?
+        }
+    };
+    Ok(Some(Hook {
+        events: parsed,
+        weight,
+    }))
+}
+
+impl Manifests {
+    /// The hooks of `event` that run before (`pre`) or after the main resources, by weight
+    /// then name.
+    pub fn hooks_for(&self, event: Event, pre: bool) -> Vec<&Manifest> {
+        let wanted = match (event, pre) {
+            (Event::Install, true) => HookEvent::PreInstall,
+            (Event::Install, false) => HookEvent::PostInstall,
+            (Event::Upgrade, true) => HookEvent::PreUpgrade,
+            (Event::Upgrade, false) => HookEvent::PostUpgrade,
+        };
+        let mut hooks: Vec<&Manifest> = self
+            .hooks
+            .iter()
+            .filter(|m| m.hook.as_ref().is_some_and(|h| h.events.contains(&wanted)))
+            .collect();
+        hooks.sort_by(|a, b| {
+            let weight = |m: &Manifest| m.hook.as_ref().map_or(0, |h| h.weight);
+            weight(a)
+                .cmp(&weight(b))
+                .then_with(|| kind_rank(&a.kind).cmp(&kind_rank(&b.kind)))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        hooks
+    }
+
+    /// The objects `selection` picks for `event`, in the order they are applied.
+    ///
+    /// # Errors
+    /// [`ManifestError::ShowOnly`] when `--show-only` names no manifest template.
+    pub fn select(
+        &self,
+        event: Event,
+        selection: &Selection,
+        templates: &[String],
+    ) -> Result<Vec<&Manifest>, ManifestError> {
+        for path in &selection.show_only {
+            if !templates.iter().any(|t| t == path) {
+                return Err(ManifestError::ShowOnly {
+                    path: path.clone(),
+                    known: templates.to_vec(),
+                });
+            }
+        }
+        let mut out = Vec::new();
+        if matches!(selection.phase, Phase::All | Phase::Pre) {
+            out.extend(self.hooks_for(event, true));
+        }
+        if matches!(selection.phase, Phase::All | Phase::Main) {
+            out.extend(self.resources.iter());
+        }
+        if matches!(selection.phase, Phase::All | Phase::Post) {
+            out.extend(self.hooks_for(event, false));
+        }
+        if !selection.show_only.is_empty() {
+            out.retain(|m| selection.show_only.contains(&m.source));
+        }
+        Ok(out)
+    }
+
+    /// Writes `objects` as a YAML stream: `---`, a `# Source:` line, the object.
+    ///
+    /// # Errors
+    /// I/O errors from `out`.
+    pub fn write(&self, objects: &[&Manifest], out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(self.to_stream(objects).as_bytes())
+    }
+
+    /// The YAML stream `write` prints.
+    pub fn to_stream(&self, objects: &[&Manifest]) -> String {
+        let mut text = String::new();
+        for manifest in objects {
+            text.push_str("---\n# Source: ");
+            text.push_str(&self.chart_name);
+            text.push('/');
+            text.push_str(&manifest.source);
+            text.push('\n');
+            text.push_str(&manifest.to_yaml());
+        }
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::RenderedTemplate;
+
+    fn rendered(files: &[(&str, &str)]) -> Rendered {
+        Rendered {
+            chart_name: "demo".into(),
+            templates: files
+                .iter()
+                .map(|(p, o)| RenderedTemplate {
+                    path: (*p).into(),
+                    output: (*o).into(),
+                })
+                .collect(),
+            notes: None,
+        }
+    }
+
+    fn split_ok(files: &[(&str, &str)]) -> Manifests {
+        split(&rendered(files), "team", &|p| format!("chart/{p}")).expect("valid")
+    }
+
+    fn split_err(files: &[(&str, &str)]) -> String {
+        split(&rendered(files), "team", &|p| format!("chart/{p}"))
+            .expect_err("invalid")
+            .to_string()
+    }
+
+    #[test]
+    fn orders_by_kind_and_keeps_template_order_within_a_kind() {
+        let m = split_ok(&[
+            (
+                "templates/a.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s2}\n",
+            ),
+            (
+                "templates/b.yaml",
+                "apiVersion: v1\nkind: Service\nmetadata: {name: s1}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: ns}\n---\napiVersion: x/v1\nkind: Zed\nmetadata: {name: z}\n---\napiVersion: x/v1\nkind: Alpha\nmetadata: {name: a}\n",
+            ),
+        ]);
+        let order: Vec<String> = m
+            .resources
+            .iter()
+            .map(|r| format!("{}/{}", r.kind, r.name))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "Namespace/ns",
+                "Service/s2",
+                "Service/s1",
+                "Deployment/d",
+                "Alpha/a",
+                "Zed/z"
+            ]
+        );
+    }
+
+    #[test]
+    fn namespaced_kinds_get_the_release_namespace() {
+        let m = split_ok(&[(
+            "templates/a.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels: {a: b}\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns\n",
+        )]);
+        assert_eq!(
+            m.resources[0].to_yaml(),
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns\n"
+        );
+        assert_eq!(
+            m.resources[1].to_yaml(),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: team\n  labels:\n    a: b\n"
+        );
+    }
+
+    #[test]
+    fn empty_documents_are_dropped() {
+        let m = split_ok(&[(
+            "templates/a.yaml",
+            "---\n# nothing\n---\n\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+        )]);
+        assert_eq!(m.resources.len(), 1);
+    }
+
+    #[test]
+    fn objects_need_identity() {
+        assert!(
+            split_err(&[("templates/a.yaml", "kind: ConfigMap\nmetadata: {name: c}\n")])
+                .contains("no `apiVersion`")
+        );
+        assert!(
+            split_err(&[(
+                "templates/a.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n"
+            )])
+            .contains("`metadata.name`")
+        );
+        assert!(split_err(&[("templates/a.yaml", "- a\n")]).contains("not a scalar or list"));
+        let boolean = split_err(&[(
+            "templates/a.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: yes\n",
+        )]);
+        assert!(boolean.contains("line 4, column 9: `metadata.name` is `yes`, which kubectl reads as a boolean; quote it"), "{boolean}");
+        let dup = split_err(&[
+            (
+                "templates/a.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+            ),
+            (
+                "templates/b.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: team}\n",
+            ),
+        ]);
+        assert!(dup.starts_with("chart/templates/b.yaml: `ConfigMap/team/c` is also rendered by chart/templates/a.yaml"), "{dup}");
+    }
+
+    #[test]
+    fn hooks_sort_by_weight_then_name_and_filter_by_event() {
+        let hook = |name: &str, events: &str, weight: &str| {
+            format!(
+                "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {name}\n  annotations:\n    helm.sh/hook: {events}\n    helm.sh/hook-weight: \"{weight}\"\n---\n"
+            )
+        };
+        let text = hook("b", "pre-install", "0")
+            + &hook("a", "pre-install,pre-upgrade", "0")
+            + &hook("c", "pre-install", "-5")
+            + &hook("d", "post-install", "0")
+            + &hook("e", "pre-upgrade", "1");
+        let m = split_ok(&[("templates/h.yaml", &text)]);
+        let names = |v: Vec<&Manifest>| v.iter().map(|m| m.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(m.hooks_for(Event::Install, true)), ["c", "a", "b"]);
+        assert_eq!(names(m.hooks_for(Event::Install, false)), ["d"]);
+        assert_eq!(names(m.hooks_for(Event::Upgrade, true)), ["a", "e"]);
+    }
+
+    #[test]
+    fn bad_hook_annotations_are_errors() {
+        let bad_event = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations:\n    helm.sh/hook: pre-instal\n";
+        assert!(
+            split_err(&[("templates/h.yaml", bad_event)]).contains("unknown event `pre-instal`")
+        );
+        let bad_weight = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations:\n    helm.sh/hook: pre-install\n    helm.sh/hook-weight: \"heavy\"\n";
+        assert!(split_err(&[("templates/h.yaml", bad_weight)]).contains("must be an integer"));
+    }
+
+    #[test]
+    fn digests_ignore_formatting() {
+        let a = split_ok(&[(
+            "templates/a.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: 'v', n: \"1\"}\n",
+        )]);
+        let b = split_ok(&[(
+            "templates/a.yaml",
+            "kind: ConfigMap\napiVersion: v1\nmetadata:\n  name: c\ndata:\n  n: '1'\n  k: v\n",
+        )]);
+        assert_eq!(a.resources[0].digest(), b.resources[0].digest());
+    }
+}

@@ -1,0 +1,466 @@
+//! Rendering: every template of the chart through Tera, with keelson's context and filters.
+
+mod filters;
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::chart::{Chart, TemplateKind};
+use crate::values::Values;
+
+pub(crate) use filters::hex;
+
+/// The release a render is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReleaseInfo {
+    /// Release name (default: the chart name).
+    pub name: String,
+    /// Namespace (default: `default`).
+    pub namespace: String,
+    /// Revision number, 1 for a first install.
+    pub revision: u64,
+    /// Whether this render installs (true) or upgrades (false) the release.
+    pub is_install: bool,
+    /// The opposite of `is_install`.
+    pub is_upgrade: bool,
+    /// Always `keelson`.
+    pub service: String,
+}
+
+impl ReleaseInfo {
+    /// A first install of release `name` into `namespace`.
+    pub fn install(name: impl Into<String>, namespace: impl Into<String>) -> ReleaseInfo {
+        ReleaseInfo {
+            name: name.into(),
+            namespace: namespace.into(),
+            revision: 1,
+            is_install: true,
+            is_upgrade: false,
+            service: "keelson".into(),
+        }
+    }
+
+    /// An upgrade to `revision` of an existing release.
+    pub fn upgrade(self, revision: u64) -> ReleaseInfo {
+        ReleaseInfo {
+            revision,
+            is_install: false,
+            is_upgrade: true,
+            ..self
+        }
+    }
+}
+
+/// What the cluster is assumed to offer (there is no cluster to ask).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capabilities {
+    /// The Kubernetes version.
+    pub kube_version: semver::Version,
+    /// Group/versions available, such as `apps/v1`.
+    pub api_versions: Vec<String>,
+}
+
+/// The Kubernetes version assumed when none is given (Helm v4.2's default too).
+pub const DEFAULT_KUBE_VERSION: semver::Version = semver::Version::new(1, 36, 0);
+
+/// Group/versions every supported Kubernetes release serves.
+const DEFAULT_API_VERSIONS: &[&str] = &[
+    "v1",
+    "admissionregistration.k8s.io/v1",
+    "apiextensions.k8s.io/v1",
+    "apiregistration.k8s.io/v1",
+    "apps/v1",
+    "authentication.k8s.io/v1",
+    "authorization.k8s.io/v1",
+    "autoscaling/v1",
+    "autoscaling/v2",
+    "batch/v1",
+    "certificates.k8s.io/v1",
+    "coordination.k8s.io/v1",
+    "discovery.k8s.io/v1",
+    "events.k8s.io/v1",
+    "flowcontrol.apiserver.k8s.io/v1",
+    "networking.k8s.io/v1",
+    "node.k8s.io/v1",
+    "policy/v1",
+    "rbac.authorization.k8s.io/v1",
+    "scheduling.k8s.io/v1",
+    "storage.k8s.io/v1",
+];
+
+impl Default for Capabilities {
+    fn default() -> Self {
+        Capabilities {
+            kube_version: DEFAULT_KUBE_VERSION,
+            api_versions: DEFAULT_API_VERSIONS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+        }
+    }
+}
+
+/// One rendered template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedTemplate {
+    /// Chart-relative path, e.g. `templates/service.yaml`.
+    pub path: String,
+    /// The rendered text.
+    pub output: String,
+}
+
+/// Every manifest template rendered, sorted by path, and the rendered notes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// The chart's name (for `# Source:` lines).
+    pub chart_name: String,
+    /// Manifest templates in path order.
+    pub templates: Vec<RenderedTemplate>,
+    /// `templates/NOTES.txt`, rendered, when the chart has one.
+    pub notes: Option<String>,
+}
+
+/// Why rendering failed.
+#[derive(Debug)]
+pub enum RenderError {
+    /// A template failed to parse or to render.
+    Template {
+        /// Display path of the template.
+        path: String,
+        /// 1-based line (0 when unknown).
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What went wrong.
+        message: String,
+        /// The source line and a caret under the problem.
+        excerpt: String,
+    },
+    /// The chart cannot be rendered at all.
+    Chart {
+        /// Display path of the chart.
+        path: String,
+        /// Why.
+        message: String,
+        /// What to do.
+        hint: String,
+    },
+}
+
+impl fmt::Display for RenderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RenderError::Template {
+                path,
+                line,
+                column,
+                message,
+                excerpt,
+            } => {
+                if *line > 0 {
+                    write!(f, "{path}:{line}:{column}: {message}")?;
+                } else {
+                    write!(f, "{path}: {message}")?;
+                }
+                if !excerpt.is_empty() {
+                    write!(f, "\n{excerpt}")?;
+                }
+                Ok(())
+            }
+            RenderError::Chart {
+                path,
+                message,
+                hint,
+            } => write!(f, "{path}: {message}\n  hint: {hint}"),
+        }
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+#[derive(Serialize)]
+struct ChartContext<'a> {
+    name: &'a str,
+    version: &'a str,
+    app_version: &'a str,
+    description: &'a str,
+    #[serde(rename = "type")]
+    chart_type: &'a str,
+    annotations: &'a indexmap::IndexMap<String, String>,
+}
+
+#[derive(Serialize)]
+struct KubeVersion {
+    version: String,
+    major: String,
+    minor: String,
+}
+
+#[derive(Serialize)]
+struct CapabilitiesContext<'a> {
+    kube_version: KubeVersion,
+    api_versions: &'a [String],
+}
+
+/// Renders every manifest template and the notes of `chart` with `values`.
+///
+/// # Errors
+/// [`RenderError::Template`] with the template, line and column of the first failure;
+/// [`RenderError::Chart`] for charts that cannot render (library charts, subcharts,
+/// an unmet `kubeVersion`).
+pub fn render(
+    chart: &Chart,
+    values: &Values,
+    release: &ReleaseInfo,
+    capabilities: &Capabilities,
+) -> Result<Rendered, RenderError> {
+    check_renderable(chart, capabilities)?;
+    let files: filters::Files = Arc::new(chart.files.clone());
+    let engine = Arc::new(OnceLock::new());
+    let mut tera = Tera::new();
+    tera.autoescape_on(Vec::<&str>::new());
+    filters::register(&mut tera, &files, Arc::downgrade(&engine));
+    tera.add_raw_templates(
+        chart
+            .templates
+            .iter()
+            .map(|t| (t.path.as_str(), t.source.as_str())),
+    )
+    .map_err(|e| template_error(chart, &e))?;
+    let tera = engine.get_or_init(|| tera);
+
+    let meta = &chart.meta;
+    let chart_context = ChartContext {
+        name: &meta.name,
+        version: &meta.version,
+        app_version: meta.app_version.as_deref().unwrap_or(""),
+        description: meta.description.as_deref().unwrap_or(""),
+        chart_type: meta.chart_type.as_deref().unwrap_or("application"),
+        annotations: &meta.annotations,
+    };
+    let version = &capabilities.kube_version;
+    let capabilities_context = CapabilitiesContext {
+        kube_version: KubeVersion {
+            version: format!("v{}.{}.{}", version.major, version.minor, version.patch),
+            major: version.major.to_string(),
+            minor: version.minor.to_string(),
+        },
+        api_versions: &capabilities.api_versions,
+    };
+    let mut context = Context::new();
+    context.insert("values", &values.map);
+    context.insert("chart", &chart_context);
+    context.insert("release", release);
+    context.insert("capabilities", &capabilities_context);
+
+    let mut templates = Vec::new();
+    let mut notes = None;
+    for template in &chart.templates {
+        if template.kind == TemplateKind::Partial {
+            continue;
+        }
+        let mut context = context.clone();
+        context.insert(
+            "template",
+            &serde_json::json!({
+                "name": format!("{}/{}", meta.name, template.path),
+                "base_path": format!("{}/templates", meta.name),
+            }),
+        );
+        let output = tera
+            .render(&template.path, &context)
+            .map_err(|e| template_error(chart, &e))?;
+        match template.kind {
+            TemplateKind::Notes => notes = Some(output),
+            _ => templates.push(RenderedTemplate {
+                path: template.path.clone(),
+                output,
+            }),
+        }
+    }
+    Ok(Rendered {
+        chart_name: meta.name.clone(),
+        templates,
+        notes,
+    })
+}
+
+fn check_renderable(chart: &Chart, capabilities: &Capabilities) -> Result<(), RenderError> {
+    let path = chart.display_path("Chart.yaml");
+    if chart.meta.chart_type() == crate::chart::ChartType::Library {
+        return Err(RenderError::Chart {
+            path,
+            message: "a library chart cannot be rendered on its own".into(),
+            hint: "render an application chart that uses it".into(),
+        });
+    }
+    let subcharts: Vec<&str> = chart
+        .meta
+        .dependencies
+        .iter()
+        .map(|d| d.name.as_str())
+        .chain(
+            chart
+                .files
+                .keys()
+                .filter_map(|p| p.strip_prefix("charts/"))
+                .filter_map(|p| p.split('/').next()),
+        )
+        .collect();
+    if let Some(first) = subcharts.first() {
+        return Err(RenderError::Chart {
+            path,
+            message: format!(
+                "the chart depends on subcharts (`{first}`), which keelson cannot render yet"
+            ),
+            hint: "render each subchart as its own release, or inline its templates".into(),
+        });
+    }
+    if let Some(range) = &chart.meta.kube_version
+        && let Ok(range) = crate::chart::Range::parse(range)
+        && !range.matches(&capabilities.kube_version)
+    {
+        return Err(RenderError::Chart {
+            path,
+            message: format!(
+                "the chart requires Kubernetes `{}`, but the target is {}",
+                chart.meta.kube_version.as_deref().unwrap_or_default(),
+                capabilities.kube_version
+            ),
+            hint: "pass the cluster's version with `--kube-version X.Y`".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Tera's message, reworded where keelson can say more (undefined values get their path).
+pub(crate) fn describe_tera(error: &tera::Error) -> String {
+    use std::error::Error as _;
+    match error.kind() {
+        tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {
+            report.message().to_owned()
+        }
+        _ => {
+            let mut message = error.to_string();
+            let mut source = error.source();
+            while let Some(cause) = source {
+                message.push_str(": ");
+                message.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            message
+        }
+    }
+}
+
+fn template_error(chart: &Chart, error: &tera::Error) -> RenderError {
+    let report = match error.kind() {
+        tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => report,
+        _ => {
+            return RenderError::Template {
+                path: chart.display_path("templates"),
+                line: 0,
+                column: 0,
+                message: describe_tera(error),
+                excerpt: String::new(),
+            };
+        }
+    };
+    let template = chart.templates.iter().find(|t| t.path == report.filename());
+    let source = template.map_or("", |t| t.source.as_str());
+    let span = report.span();
+    let message = reword(report.message(), source, span.range.clone());
+    RenderError::Template {
+        path: chart.display_path(report.filename()),
+        line: span.start_line,
+        column: span.start_col + 1,
+        message,
+        excerpt: excerpt(
+            source,
+            span.start_line,
+            span.start_col,
+            span.end_col,
+            span.start_line == span.end_line,
+        ),
+    }
+}
+
+/// Undefined-value messages name the whole path (`values.image.tagg`), not just its last part.
+fn reword(message: &str, source: &str, range: std::ops::Range<usize>) -> String {
+    let path_at = || {
+        let bytes = source.as_bytes();
+        let is_path = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'.';
+        let mut start = range.start.min(bytes.len());
+        while start > 0 && bytes.get(start - 1).copied().is_some_and(is_path) {
+            start -= 1;
+        }
+        let mut end = range.end.min(bytes.len());
+        while bytes.get(end).copied().is_some_and(is_path) {
+            end += 1;
+        }
+        source
+            .get(start..end)
+            .unwrap_or("")
+            .trim_end_matches('.')
+            .to_owned()
+    };
+    if let Some(rest) = message.strip_prefix("Field `") {
+        let (field, tail) = rest.split_once('`').unwrap_or((rest, ""));
+        let path = path_at();
+        let path = if path.ends_with(field) {
+            path
+        } else {
+            field.to_owned()
+        };
+        let available = tail
+            .split_once("Available fields: ")
+            .map(|(_, f)| f.trim_end_matches('.'))
+            .filter(|f| !f.is_empty());
+        let parent = path.rsplit_once('.').map_or("", |(p, _)| p);
+        let mut out = format!("undefined value `{path}`");
+        match available {
+            Some(fields) => out.push_str(&format!(
+                "\n  hint: keys under `{parent}` are {}",
+                backticks(fields)
+            )),
+            None => out.push_str(&format!("\n  hint: `{parent}` has no keys")),
+        }
+        out.push_str("; for an optional value use `| default(value=...)` or `is defined`");
+        return out;
+    }
+    if let Some(rest) = message.strip_prefix("Variable `") {
+        let (name, _) = rest.split_once('`').unwrap_or((rest, ""));
+        return format!(
+            "undefined variable `{name}`\n  hint: templates see `values`, `chart`, `release`, `capabilities` and `template`; components see only their arguments (declare `@values` to use the caller's)"
+        );
+    }
+    message.to_owned()
+}
+
+fn backticks(list: &str) -> String {
+    list.split(", ")
+        .map(|f| format!("`{f}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn excerpt(source: &str, line: usize, start_col: usize, end_col: usize, one_line: bool) -> String {
+    let Some(text) = source.lines().nth(line.saturating_sub(1)) else {
+        return String::new();
+    };
+    let width = if one_line {
+        end_col.saturating_sub(start_col).max(1)
+    } else {
+        1
+    };
+    let number = line.to_string();
+    format!(
+        "{pad} |\n{number} | {text}\n{pad} | {spaces}{carets}",
+        pad = " ".repeat(number.len()),
+        spaces = " ".repeat(text.chars().take(start_col).count()),
+        carets = "^".repeat(width),
+    )
+}

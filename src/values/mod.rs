@@ -1,0 +1,648 @@
+//! Values: chart defaults, then `-f` files in order, then the `--set` family, merged the way
+//! Helm v4 merges them. Every layer remembers where it came from.
+
+pub mod set;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde_json::{Map, Value};
+
+use crate::chart::Chart;
+use crate::yaml::{self, Node, NodeValue, Style};
+
+pub use set::{SetError, SetKind};
+
+/// Where one layer of values came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The chart's `values.yaml`, by display path.
+    Chart(String),
+    /// A `-f/--values` file.
+    File(PathBuf),
+    /// `-f -`.
+    Stdin,
+    /// A `--set`-family flag: its kind, its position among flags of that kind (1-based)
+    /// and its text.
+    Flag {
+        /// Which flag.
+        kind: SetKind,
+        /// 1-based position among flags of the same kind.
+        index: usize,
+        /// The expression as given.
+        expr: String,
+    },
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Chart(path) => f.write_str(path),
+            Source::File(path) => write!(f, "{}", path.display()),
+            Source::Stdin => f.write_str("<stdin>"),
+            Source::Flag { kind, index, .. } => write!(f, "{} #{index}", flag_name(*kind)),
+        }
+    }
+}
+
+/// The command-line flag for a kind of `--set`.
+pub fn flag_name(kind: SetKind) -> &'static str {
+    match kind {
+        SetKind::Json => "--set-json",
+        SetKind::Value => "--set",
+        SetKind::String => "--set-string",
+        SetKind::File => "--set-file",
+        SetKind::Literal => "--set-literal",
+    }
+}
+
+/// One layer of user values, in the order the user gave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Layer {
+    /// A values file to read.
+    File(PathBuf),
+    /// Values text already read (stdin).
+    Text {
+        /// Where it came from.
+        source: Source,
+        /// The YAML text.
+        text: String,
+    },
+    /// A `--set`-family expression.
+    Set {
+        /// Which flag.
+        kind: SetKind,
+        /// 1-based position among flags of this kind.
+        index: usize,
+        /// The expression.
+        expr: String,
+    },
+}
+
+/// The `--set` family as given on the command line, each kind in its own order.
+#[derive(Debug, Clone, Default)]
+pub struct SetFlags {
+    /// `--set-json`
+    pub json: Vec<String>,
+    /// `--set`
+    pub value: Vec<String>,
+    /// `--set-string`
+    pub string: Vec<String>,
+    /// `--set-file`
+    pub file: Vec<String>,
+    /// `--set-literal`
+    pub literal: Vec<String>,
+}
+
+impl SetFlags {
+    /// The flags as layers in Helm's precedence: all `--set-json`, then `--set`,
+    /// `--set-string`, `--set-file`, `--set-literal`, each kind in command-line order.
+    pub fn layers(&self) -> Vec<Layer> {
+        [
+            (SetKind::Json, &self.json),
+            (SetKind::Value, &self.value),
+            (SetKind::String, &self.string),
+            (SetKind::File, &self.file),
+            (SetKind::Literal, &self.literal),
+        ]
+        .into_iter()
+        .flat_map(|(kind, exprs)| {
+            exprs.iter().enumerate().map(move |(i, expr)| Layer::Set {
+                kind,
+                index: i + 1,
+                expr: expr.clone(),
+            })
+        })
+        .collect()
+    }
+}
+
+/// A note about values that is worth reading but does not stop the render.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// `file:line:column` or a flag.
+    pub location: String,
+    /// What is odd.
+    pub message: String,
+    /// What to write instead.
+    pub hint: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {}\n  hint: {}",
+            self.location, self.message, self.hint
+        )
+    }
+}
+
+/// A parsed values document with its positions kept for later diagnostics.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Where it came from.
+    pub source: Source,
+    /// The parsed YAML (None for an empty file).
+    pub root: Option<Node>,
+}
+
+/// The merged values a template sees, and where they came from.
+#[derive(Debug, Clone)]
+pub struct Values {
+    /// The final values.
+    pub map: Map<String, Value>,
+    /// Warnings found while reading the layers.
+    pub warnings: Vec<Warning>,
+    /// Every YAML layer (chart defaults first), for lookups of where a value was set.
+    pub documents: Vec<Document>,
+    /// Every layer in precedence order, lowest first, with the values it set.
+    pub layers: Vec<(Source, Map<String, Value>)>,
+}
+
+impl Values {
+    /// The most precedent layer that sets the value at `path` (keys from the root).
+    pub fn origin(&self, path: &[&str]) -> Option<&Source> {
+        self.layers
+            .iter()
+            .rev()
+            .find(|(_, map)| lookup(map, path).is_some())
+            .map(|(source, _)| source)
+    }
+}
+
+fn lookup<'a>(map: &'a Map<String, Value>, path: &[&str]) -> Option<&'a Value> {
+    let (first, rest) = path.split_first()?;
+    let value = map.get(*first)?;
+    if rest.is_empty() {
+        return Some(value);
+    }
+    match value {
+        Value::Object(inner) => lookup(inner, rest),
+        _ => None,
+    }
+}
+
+/// Why values could not be layered.
+#[derive(Debug)]
+pub enum ValuesError {
+    /// A values file could not be read.
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A values text is not valid YAML, or holds something values cannot.
+    Parse {
+        /// Where the text came from.
+        source: Source,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A values document's top level is not a mapping.
+    NotAMap {
+        /// Where it came from.
+        source: Source,
+        /// What the top level is.
+        found: &'static str,
+    },
+    /// A `--set`-family expression is malformed.
+    Set {
+        /// The flag it came from.
+        source: Source,
+        /// What is wrong.
+        error: SetError,
+    },
+    /// The merged values break the chart's `values.schema.json`.
+    Schema {
+        /// Every violation, `path: message (set by SOURCE)`.
+        violations: Vec<String>,
+        /// The schema file.
+        schema: String,
+    },
+}
+
+impl fmt::Display for ValuesError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValuesError::Read { path, source } => {
+                write!(f, "{}: cannot read values file: {source}", path.display())
+            }
+            ValuesError::Parse {
+                source,
+                line,
+                column,
+                message,
+            } => write!(f, "{source}:{line}:{column}: {message}"),
+            ValuesError::NotAMap { source, found } => write!(
+                f,
+                "{source}: values must be a mapping at the top level, found {found}\n  hint: write `key: value` lines; an empty file is an empty mapping"
+            ),
+            ValuesError::Set { source, error } => {
+                let expr = match source {
+                    Source::Flag { expr, .. } => expr.as_str(),
+                    _ => "",
+                };
+                write!(f, "{source} `{expr}`: {}", error.message)?;
+                if let Some(hint) = &error.hint {
+                    write!(f, "\n  hint: {hint}")?;
+                }
+                Ok(())
+            }
+            ValuesError::Schema { violations, schema } => {
+                write!(f, "values do not match {schema}:")?;
+                for violation in violations {
+                    write!(f, "\n  - {violation}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ValuesError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ValuesError::Read { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// Parses one values text: YAML 1.2, several documents merged in order, top level a mapping.
+///
+/// Plain scalars that YAML 1.1 (Helm) would read differently, such as `yes` or `0644`, are
+/// kept as YAML 1.2 reads them and draw a [`Warning`].
+///
+/// # Errors
+/// [`ValuesError::Parse`] and [`ValuesError::NotAMap`].
+pub fn parse(
+    text: &str,
+    source: &Source,
+    warnings: &mut Vec<Warning>,
+) -> Result<(Map<String, Value>, Option<Node>), ValuesError> {
+    let parse_error = |mark: yaml::Mark, message: String| ValuesError::Parse {
+        source: source.clone(),
+        line: mark.line,
+        column: mark.column,
+        message,
+    };
+    let documents =
+        yaml::load(text, &yaml::Limits::default()).map_err(|e| parse_error(e.mark, e.message))?;
+    let mut merged = Map::new();
+    let mut root = None;
+    for document in documents {
+        let value =
+            to_json(&document, source, warnings).map_err(|(mark, m)| parse_error(mark, m))?;
+        match value {
+            Value::Object(map) => {
+                merged = merge_maps(merged, map);
+                root.get_or_insert(document);
+            }
+            Value::Null => {}
+            other => {
+                return Err(ValuesError::NotAMap {
+                    source: source.clone(),
+                    found: kind_name(&other),
+                });
+            }
+        }
+    }
+    Ok((merged, root))
+}
+
+/// The name of a JSON value's type, for messages.
+pub fn kind_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+/// Converts a YAML node with the core schema, handling `<<` merge keys as Helm's YAML
+/// reader does, and warning where YAML 1.1 would read a plain scalar differently.
+fn to_json(
+    node: &Node,
+    source: &Source,
+    warnings: &mut Vec<Warning>,
+) -> Result<Value, (yaml::Mark, String)> {
+    match &node.value {
+        NodeValue::Scalar(scalar) => {
+            let value = yaml::resolve_core(scalar).map_err(|m| (node.mark, m))?;
+            if scalar.style == Style::Plain && scalar.tag.is_none() {
+                let helm = yaml::resolve_kubectl(scalar);
+                if !same_reading(&value, &helm) {
+                    warnings.push(Warning {
+                        location: format!("{source}:{}:{}", node.mark.line, node.mark.column),
+                        message: format!(
+                            "`{}` is {} here (YAML 1.2) but Helm's YAML 1.1 reads it as {}",
+                            scalar.text,
+                            describe(&value),
+                            describe(&helm)
+                        ),
+                        hint: suggestion(&scalar.text, &helm),
+                    });
+                }
+            }
+            Ok(value)
+        }
+        NodeValue::Sequence(items) => items
+            .iter()
+            .map(|item| to_json(item, source, warnings))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+        NodeValue::Mapping(entries) => {
+            let mut map = Map::new();
+            let mut merged: Vec<Map<String, Value>> = Vec::new();
+            for (key, value) in entries {
+                let key_text = yaml::key_string(key);
+                let is_merge = key
+                    .as_scalar()
+                    .is_some_and(|s| s.style == Style::Plain && s.text == "<<");
+                let value = to_json(value, source, warnings)?;
+                if is_merge {
+                    match value {
+                        Value::Object(m) => merged.push(m),
+                        Value::Array(items) => {
+                            for item in items {
+                                let Value::Object(m) = item else {
+                                    return Err((key.mark, "`<<` merges mappings only".into()));
+                                };
+                                merged.push(m);
+                            }
+                        }
+                        _ => return Err((key.mark, "`<<` merges mappings only".into())),
+                    }
+                    continue;
+                }
+                map.insert(key_text, value);
+            }
+            for m in merged {
+                for (k, v) in m {
+                    map.entry(k).or_insert(v);
+                }
+            }
+            Ok(Value::Object(map))
+        }
+    }
+}
+
+fn same_reading(core: &Value, helm: &Value) -> bool {
+    match (core, helm) {
+        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        _ => core == helm,
+    }
+}
+
+fn describe(value: &Value) -> String {
+    match value {
+        Value::String(s) => format!("the string \"{s}\""),
+        other => format!("{} `{other}`", kind_name(other)),
+    }
+}
+
+fn suggestion(text: &str, helm: &Value) -> String {
+    match helm {
+        Value::Bool(b) => format!("write `{b}` for a boolean, or `\"{text}\"` for the string"),
+        Value::Number(n) if text.starts_with('0') && text.len() > 1 => {
+            format!(
+                "write `0o{}` (= {n}) for an octal number, or `\"{text}\"` for the string",
+                &text[1..]
+            )
+        }
+        Value::Number(n) => format!("write `{n}` for the number, or `\"{text}\"` for the string"),
+        _ => format!("quote it: `\"{text}\"`"),
+    }
+}
+
+/// Helm's `MergeMaps`: `b` over `a`; nested maps merge, anything else in `b` replaces.
+pub fn merge_maps(mut a: Map<String, Value>, b: Map<String, Value>) -> Map<String, Value> {
+    for (key, value) in b {
+        match (a.get_mut(&key), value) {
+            (Some(Value::Object(existing)), Value::Object(incoming)) => {
+                let base = std::mem::take(existing);
+                *existing = merge_maps(base, incoming);
+            }
+            (_, value) => {
+                a.insert(key, value);
+            }
+        }
+    }
+    a
+}
+
+/// Helm's `CoalesceValues`: chart `defaults` fill in what `user` values leave out; a user
+/// `null` deletes the chart's key; a user scalar or list replaces a chart mapping.
+pub fn coalesce(user: &mut Map<String, Value>, defaults: &Map<String, Value>) {
+    for (key, default) in defaults {
+        match user.get_mut(key) {
+            Some(Value::Null) => {
+                user.shift_remove(key);
+            }
+            Some(Value::Object(dest)) => {
+                if let Value::Object(src) = default {
+                    coalesce(dest, src);
+                }
+            }
+            Some(_) => {}
+            None => {
+                user.insert(key.clone(), default.clone());
+            }
+        }
+    }
+}
+
+/// Merges `layers` over the chart defaults; later layers win.
+///
+/// Maps merge key by key, scalars and lists are replaced, and a user `null` removes the key.
+/// `read_file` serves `--set-file` paths.
+///
+/// # Errors
+/// [`ValuesError`] naming the file (with line and column) or flag that is at fault.
+pub fn layer(
+    chart: &Chart,
+    layers: &[Layer],
+    read_file: &mut dyn FnMut(&str) -> Result<String, String>,
+) -> Result<Values, ValuesError> {
+    let mut warnings = Vec::new();
+    let mut documents = Vec::new();
+    let mut provenance = Vec::new();
+    let chart_source = Source::Chart(chart.display_path("values.yaml"));
+    let defaults = match chart.file("values.yaml") {
+        Some(bytes) => {
+            let text = std::str::from_utf8(bytes).map_err(|_| ValuesError::Parse {
+                source: chart_source.clone(),
+                line: 1,
+                column: 1,
+                message: "not valid UTF-8".into(),
+            })?;
+            let (map, root) = parse(text, &chart_source, &mut warnings)?;
+            documents.push(Document {
+                source: chart_source.clone(),
+                root,
+            });
+            map
+        }
+        None => Map::new(),
+    };
+    provenance.push((chart_source, defaults.clone()));
+
+    let mut user = Map::new();
+    for layer in layers {
+        match layer {
+            Layer::File(path) => {
+                let source = Source::File(path.clone());
+                let text = std::fs::read(path).map_err(|e| ValuesError::Read {
+                    path: path.clone(),
+                    source: e,
+                })?;
+                let text = String::from_utf8(text).map_err(|_| ValuesError::Parse {
+                    source: source.clone(),
+                    line: 1,
+                    column: 1,
+                    message: "not valid UTF-8\n  hint: save values files as UTF-8".into(),
+                })?;
+                let (map, root) = parse(&text, &source, &mut warnings)?;
+                documents.push(Document {
+                    source: source.clone(),
+                    root,
+                });
+                provenance.push((source, map.clone()));
+                user = merge_maps(user, map);
+            }
+            Layer::Text { source, text } => {
+                let (map, root) = parse(text, source, &mut warnings)?;
+                documents.push(Document {
+                    source: source.clone(),
+                    root,
+                });
+                provenance.push((source.clone(), map.clone()));
+                user = merge_maps(user, map);
+            }
+            Layer::Set { kind, index, expr } => {
+                let source = Source::Flag {
+                    kind: *kind,
+                    index: *index,
+                    expr: expr.clone(),
+                };
+                let mut alone = Map::new();
+                set::apply(&mut alone, *kind, expr, read_file).map_err(|error| {
+                    ValuesError::Set {
+                        source: source.clone(),
+                        error,
+                    }
+                })?;
+                set::apply(&mut user, *kind, expr, read_file).map_err(|error| {
+                    ValuesError::Set {
+                        source: source.clone(),
+                        error,
+                    }
+                })?;
+                provenance.push((source, alone));
+            }
+        }
+    }
+    coalesce(&mut user, &defaults);
+    Ok(Values {
+        map: user,
+        warnings,
+        documents,
+        layers: provenance,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
+    #[test]
+    fn merge_maps_merges_nested_maps_and_replaces_the_rest() {
+        let a = map(json!({"a": {"x": 1, "y": [1, 2]}, "b": 1}));
+        let b = map(json!({"a": {"y": [3], "z": null}, "b": {"c": 1}}));
+        assert_eq!(
+            Value::Object(merge_maps(a, b)),
+            json!({"a": {"x": 1, "y": [3], "z": null}, "b": {"c": 1}})
+        );
+    }
+
+    #[test]
+    fn coalesce_deletes_on_user_null_and_keeps_user_scalars() {
+        let mut user = map(json!({"a": null, "b": {"c": null, "d": 2}, "e": "s"}));
+        let defaults = map(json!({"a": 1, "b": {"c": 3, "f": 4}, "e": {"deep": 1}, "g": 5}));
+        coalesce(&mut user, &defaults);
+        assert_eq!(
+            Value::Object(user),
+            json!({"b": {"d": 2, "f": 4}, "e": "s", "g": 5})
+        );
+    }
+
+    #[test]
+    fn parse_warns_about_yaml_1_1_readings_with_position() {
+        let mut warnings = Vec::new();
+        let (values, _) = parse(
+            "enabled: yes\nmode: 0644\nok: \"no\"\n",
+            &Source::Stdin,
+            &mut warnings,
+        )
+        .expect("valid");
+        assert_eq!(
+            Value::Object(values),
+            json!({"enabled": "yes", "mode": 644, "ok": "no"})
+        );
+        assert_eq!(warnings.len(), 2);
+        assert_eq!(warnings[0].location, "<stdin>:1:10");
+        assert!(warnings[0].hint.contains("`true`"), "{}", warnings[0].hint);
+        assert_eq!(warnings[1].location, "<stdin>:2:7");
+        assert!(warnings[1].hint.contains("0o644"), "{}", warnings[1].hint);
+    }
+
+    #[test]
+    fn parse_merges_documents_and_accepts_empty_files() {
+        let mut warnings = Vec::new();
+        let (values, _) = parse("a: 1\n---\nb: 2\n", &Source::Stdin, &mut warnings).expect("valid");
+        assert_eq!(Value::Object(values), json!({"a": 1, "b": 2}));
+        let (empty, root) =
+            parse("# only a comment\n", &Source::Stdin, &mut warnings).expect("valid");
+        assert!(empty.is_empty() && root.is_none());
+    }
+
+    #[test]
+    fn parse_refuses_non_map_top_level() {
+        let err = parse("- a\n", &Source::Stdin, &mut Vec::new()).expect_err("list");
+        assert!(matches!(
+            err,
+            ValuesError::NotAMap {
+                found: "a list",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn merge_keys_fill_in_without_overriding() {
+        let (values, _) = parse(
+            "base: &b {x: 1, y: 2}\nthing:\n  <<: *b\n  y: 3\n",
+            &Source::Stdin,
+            &mut Vec::new(),
+        )
+        .expect("valid");
+        assert_eq!(values.get("thing"), Some(&json!({"y": 3, "x": 1})));
+    }
+}

@@ -1,0 +1,364 @@
+//! Event-driven YAML loader with bounded cost.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use yaml_rust2::parser::{Event, Parser, Tag};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use super::{CoreTag, Mark, Node, NodeValue, Scalar, Style};
+
+/// What one YAML text may cost to load.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest nesting of sequences and mappings.
+    pub max_depth: usize,
+    /// Most nodes, counting every copy an alias makes (alias bombs stop here).
+    pub max_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 128,
+            max_nodes: 5_000_000,
+        }
+    }
+}
+
+/// Why a YAML text could not be loaded, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    /// Where the problem is.
+    pub mark: Mark,
+    /// What is wrong, lowercase, no trailing period.
+    pub message: String,
+}
+
+impl fmt::Display for YamlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: {}",
+            self.mark.line, self.mark.column, self.message
+        )
+    }
+}
+
+impl std::error::Error for YamlError {}
+
+/// Loads every document of `text`.
+///
+/// Keys must be unique scalars. Anchors and aliases are expanded, within `limits`.
+///
+/// # Errors
+/// [`YamlError`] for invalid YAML, duplicate or complex keys, unknown tags, and input that
+/// goes past `limits`.
+pub fn load(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
+    let mut builder = Builder {
+        limits,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        documents: Vec::new(),
+        nodes: 0,
+    };
+    let mut parser = Parser::new_from_str(text);
+    loop {
+        let (event, marker) = parser.next_token().map_err(|e| YamlError {
+            mark: mark(e.marker()),
+            message: scan_message(&e.to_string()),
+        })?;
+        if matches!(event, Event::StreamEnd) {
+            break;
+        }
+        builder.event(event, mark(&marker))?;
+    }
+    Ok(builder.documents)
+}
+
+fn mark(marker: &Marker) -> Mark {
+    Mark {
+        line: marker.line(),
+        column: marker.col() + 1,
+    }
+}
+
+/// yaml-rust2 appends " at byte N line L column C" to its messages; we print our own.
+fn scan_message(message: &str) -> String {
+    let message = match message.find(" at byte ") {
+        Some(cut) => &message[..cut],
+        None => message,
+    };
+    format!("invalid YAML: {message}")
+}
+
+struct Builder<'a> {
+    limits: &'a Limits,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    documents: Vec<Node>,
+    nodes: usize,
+}
+
+struct Frame {
+    mark: Mark,
+    anchor: usize,
+    /// Nodes in this collection's subtree so far, itself included.
+    size: usize,
+    kind: FrameKind,
+}
+
+enum FrameKind {
+    Sequence(Vec<Node>),
+    Mapping {
+        entries: Vec<(Node, Node)>,
+        pending_key: Option<Node>,
+        keys: HashSet<String>,
+    },
+}
+
+impl Builder<'_> {
+    fn event(&mut self, event: Event, at: Mark) -> Result<(), YamlError> {
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let tag = core_tag(tag.as_ref(), at)?;
+                let style = match style {
+                    TScalarStyle::Plain => Style::Plain,
+                    _ => Style::Quoted,
+                };
+                let node = Node {
+                    value: NodeValue::Scalar(Scalar { text, style, tag }),
+                    mark: at,
+                };
+                self.count(1, at)?;
+                self.finish(node, 1, anchor)
+            }
+            Event::SequenceStart(anchor, tag) => {
+                core_tag(tag.as_ref(), at)?;
+                self.open(at, anchor, FrameKind::Sequence(Vec::new()))
+            }
+            Event::MappingStart(anchor, tag) => {
+                core_tag(tag.as_ref(), at)?;
+                self.open(
+                    at,
+                    anchor,
+                    FrameKind::Mapping {
+                        entries: Vec::new(),
+                        pending_key: None,
+                        keys: HashSet::new(),
+                    },
+                )
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let frame = self.stack.pop().ok_or_else(|| YamlError {
+                    mark: at,
+                    message: "invalid YAML: unbalanced collection".into(),
+                })?;
+                let value = match frame.kind {
+                    FrameKind::Sequence(items) => NodeValue::Sequence(items),
+                    FrameKind::Mapping { entries, .. } => NodeValue::Mapping(entries),
+                };
+                let node = Node {
+                    value,
+                    mark: frame.mark,
+                };
+                self.finish(node, frame.size, frame.anchor)
+            }
+            Event::Alias(id) => {
+                let (node, size) = self.anchors.get(&id).cloned().ok_or_else(|| YamlError {
+                    mark: at,
+                    message: "alias to an unknown anchor".into(),
+                })?;
+                self.count(size, at)?;
+                self.finish(node, size, 0)
+            }
+            Event::DocumentEnd => {
+                // Anchors are scoped to their document.
+                self.anchors.clear();
+                Ok(())
+            }
+            Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentStart => Ok(()),
+        }
+    }
+
+    fn count(&mut self, nodes: usize, at: Mark) -> Result<(), YamlError> {
+        self.nodes = self.nodes.saturating_add(nodes);
+        if self.nodes > self.limits.max_nodes {
+            return Err(YamlError {
+                mark: at,
+                message: format!(
+                    "the document expands to more than {} nodes (aliases repeating aliases?)",
+                    self.limits.max_nodes
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, at: Mark, anchor: usize, kind: FrameKind) -> Result<(), YamlError> {
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(YamlError {
+                mark: at,
+                message: format!("nesting deeper than {} levels", self.limits.max_depth),
+            });
+        }
+        self.count(1, at)?;
+        self.stack.push(Frame {
+            mark: at,
+            anchor,
+            size: 1,
+            kind,
+        });
+        Ok(())
+    }
+
+    /// Places a completed node into its parent, or makes it a document.
+    fn finish(&mut self, node: Node, size: usize, anchor: usize) -> Result<(), YamlError> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, (node.clone(), size));
+        }
+        let Some(parent) = self.stack.last_mut() else {
+            self.documents.push(node);
+            return Ok(());
+        };
+        parent.size = parent.size.saturating_add(size);
+        match &mut parent.kind {
+            FrameKind::Sequence(items) => items.push(node),
+            FrameKind::Mapping {
+                entries,
+                pending_key,
+                keys,
+            } => match pending_key.take() {
+                Some(key) => entries.push((key, node)),
+                None => {
+                    let NodeValue::Scalar(scalar) = &node.value else {
+                        return Err(YamlError {
+                            mark: node.mark,
+                            message: "a mapping key must be a scalar".into(),
+                        });
+                    };
+                    if !keys.insert(scalar.text.clone()) && scalar.text != "<<" {
+                        return Err(YamlError {
+                            mark: node.mark,
+                            message: format!("duplicate key `{}`", scalar.text),
+                        });
+                    }
+                    *pending_key = Some(node);
+                }
+            },
+        }
+        Ok(())
+    }
+}
+
+fn core_tag(tag: Option<&Tag>, at: Mark) -> Result<Option<CoreTag>, YamlError> {
+    let Some(tag) = tag else { return Ok(None) };
+    let core = match (tag.handle.as_str(), tag.suffix.as_str()) {
+        ("!!" | "tag:yaml.org,2002:", suffix) => match suffix {
+            "str" => Some(CoreTag::Str),
+            "int" => Some(CoreTag::Int),
+            "float" => Some(CoreTag::Float),
+            "bool" => Some(CoreTag::Bool),
+            "null" => Some(CoreTag::Null),
+            "map" | "seq" => Some(CoreTag::Collection),
+            _ => None,
+        },
+        ("!", "") => return Ok(None),
+        _ => None,
+    };
+    core.map(Some).ok_or_else(|| YamlError {
+        mark: at,
+        message: format!(
+            "unsupported tag `{}{}`; keelson reads the core tags !!str, !!int, !!float, !!bool, !!null",
+            tag.handle, tag.suffix
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Node {
+        let mut docs = load(text, &Limits::default()).expect("valid YAML");
+        assert_eq!(docs.len(), 1);
+        docs.remove(0)
+    }
+
+    fn err(text: &str) -> YamlError {
+        load(text, &Limits::default()).expect_err("invalid YAML")
+    }
+
+    #[test]
+    fn keeps_positions_and_styles() {
+        let doc = one("a: 1\nb:\n  c: 'yes'\n");
+        let c = doc.get("b").and_then(|b| b.get("c")).expect("b.c");
+        assert_eq!(c.mark, Mark { line: 3, column: 6 });
+        assert_eq!(c.as_scalar().map(|s| s.style), Some(Style::Quoted));
+        let a = doc.get("a").expect("a");
+        assert_eq!(a.as_scalar().map(|s| s.style), Some(Style::Plain));
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused_with_their_position() {
+        let e = err("a: 1\nb: 2\na: 3\n");
+        assert_eq!(e.message, "duplicate key `a`");
+        assert_eq!(e.mark, Mark { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn alias_bombs_stop_at_the_node_budget() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let e = err(&text);
+        assert!(e.message.contains("more than"), "{}", e.message);
+    }
+
+    #[test]
+    fn aliases_within_budget_are_expanded() {
+        let doc = one("base: &b {x: 1}\ncopy: *b\n");
+        assert_eq!(doc.get("copy"), doc.get("base"));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let text = "[".repeat(500) + &"]".repeat(500);
+        let e = err(&text);
+        assert!(
+            e.message.contains("nesting deeper") || e.message.contains("recursion limit"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn complex_keys_and_unknown_tags_are_refused() {
+        assert_eq!(
+            err("? [a]\n: 1\n").message,
+            "a mapping key must be a scalar"
+        );
+        assert!(
+            err("a: !Ref x\n")
+                .message
+                .contains("unsupported tag `!Ref`")
+        );
+    }
+
+    #[test]
+    fn syntax_errors_carry_a_position() {
+        let e = err("a: [1, 2\nb: 3\n");
+        assert!(e.message.starts_with("invalid YAML"), "{}", e.message);
+        assert!(e.mark.line >= 1);
+    }
+
+    #[test]
+    fn documents_are_split() {
+        let docs = load("a: 1\n---\nb: 2\n", &Limits::default()).expect("valid");
+        assert_eq!(docs.len(), 2);
+    }
+}

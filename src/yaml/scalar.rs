@@ -1,0 +1,431 @@
+//! Scalar resolution under the two schemas keelson meets, and the quoting rule that keeps
+//! a string a string under both.
+
+use serde_json::{Number, Value};
+
+use super::{CoreTag, Scalar, Style};
+
+/// Reads a scalar with the YAML 1.2 core schema, as keelson reads values files.
+///
+/// # Errors
+/// A message when an explicit tag does not fit the text, or for `.inf`/`.nan`, which values
+/// (being JSON-shaped) cannot hold.
+pub fn resolve_core(scalar: &Scalar) -> Result<Value, String> {
+    let text = scalar.text.as_str();
+    match scalar.tag {
+        Some(CoreTag::Str) => return Ok(Value::String(text.to_owned())),
+        Some(CoreTag::Null) => return Ok(Value::Null),
+        Some(CoreTag::Bool) => {
+            return core_bool(text)
+                .map(Value::Bool)
+                .ok_or_else(|| format!("`{text}` is not a !!bool (true or false)"));
+        }
+        Some(CoreTag::Int) => {
+            return core_int(text).ok_or_else(|| format!("`{text}` is not an !!int"));
+        }
+        Some(CoreTag::Float) => {
+            return match core_int(text).or_else(|| core_float(text)) {
+                Some(Value::Number(n)) => Ok(Value::Number(n)),
+                _ => Err(format!("`{text}` is not a !!float")),
+            };
+        }
+        Some(CoreTag::Collection) | None => {}
+    }
+    if scalar.style == Style::Quoted {
+        return Ok(Value::String(text.to_owned()));
+    }
+    if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
+        return Ok(Value::Null);
+    }
+    if let Some(b) = core_bool(text) {
+        return Ok(Value::Bool(b));
+    }
+    if let Some(n) = core_int(text) {
+        return Ok(n);
+    }
+    if let Some(n) = core_float(text) {
+        return Ok(n);
+    }
+    if is_special_float(text) {
+        return Err(format!(
+            "`{text}` is an infinite or NaN number, which values cannot hold; quote it to use the string"
+        ));
+    }
+    Ok(Value::String(text.to_owned()))
+}
+
+fn core_bool(text: &str) -> Option<bool> {
+    match text {
+        "true" | "True" | "TRUE" => Some(true),
+        "false" | "False" | "FALSE" => Some(false),
+        _ => None,
+    }
+}
+
+fn core_int(text: &str) -> Option<Value> {
+    let (negative, digits) = split_sign(text);
+    let (radix, digits) = if let Some(d) = digits.strip_prefix("0o") {
+        if text.starts_with(['-', '+']) {
+            return None;
+        }
+        (8, d)
+    } else if let Some(d) = digits.strip_prefix("0x") {
+        if text.starts_with(['-', '+']) {
+            return None;
+        }
+        (16, d)
+    } else {
+        (10, digits)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    integer(negative, digits, radix)
+}
+
+/// An integer from validated digits: i64, else u64, else (beyond both) a float.
+fn integer(negative: bool, digits: &str, radix: u32) -> Option<Value> {
+    let magnitude = u128::from_str_radix(digits, radix).ok();
+    let number = match magnitude {
+        Some(m) if negative => match i64::try_from(m) {
+            Ok(v) => Number::from(-v),
+            Err(_) if m == 1u128 << 63 => Number::from(i64::MIN),
+            Err(_) => Number::from_f64(-(m as f64))?,
+        },
+        Some(m) => match u64::try_from(m) {
+            Ok(v) => Number::from(v),
+            Err(_) => Number::from_f64(m as f64)?,
+        },
+        None => {
+            let f: f64 = digits.parse().ok()?;
+            Number::from_f64(if negative { -f } else { f })?
+        }
+    };
+    Some(Value::Number(number))
+}
+
+fn split_sign(text: &str) -> (bool, &str) {
+    if let Some(rest) = text.strip_prefix('-') {
+        (true, rest)
+    } else if let Some(rest) = text.strip_prefix('+') {
+        (false, rest)
+    } else {
+        (false, text)
+    }
+}
+
+/// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
+fn core_float(text: &str) -> Option<Value> {
+    if !is_float_syntax(text) {
+        return None;
+    }
+    let f: f64 = text.parse().ok()?;
+    Number::from_f64(f).map(Value::Number)
+}
+
+/// The float syntax of YAML 1.2 core, which goyaml's YAML 1.1 float pattern also accepts.
+fn is_float_syntax(text: &str) -> bool {
+    let (_, rest) = split_sign(text);
+    let bytes = rest.as_bytes();
+    let mut i = 0;
+    let int_digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    i += int_digits;
+    let mut frac_digits = 0;
+    if bytes.get(i) == Some(&b'.') {
+        i += 1;
+        frac_digits = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        i += frac_digits;
+    }
+    if int_digits == 0 && frac_digits == 0 {
+        return false;
+    }
+    if matches!(bytes.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(bytes.get(i), Some(b'-' | b'+')) {
+            i += 1;
+        }
+        let exp_digits = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if exp_digits == 0 {
+            return false;
+        }
+        i += exp_digits;
+    }
+    i == bytes.len()
+}
+
+fn is_special_float(text: &str) -> bool {
+    let (_, rest) = split_sign(text);
+    matches!(rest, ".inf" | ".Inf" | ".INF") || matches!(text, ".nan" | ".NaN" | ".NAN")
+}
+
+/// Reads a scalar the way kubectl does (sigs.k8s.io/yaml over a YAML 1.1 parser).
+///
+/// `yes`/`on`/`y` are booleans, `0644` is octal, `1_000` is an integer. Infinities and NaN,
+/// which JSON lacks, come back as strings.
+pub fn resolve_kubectl(scalar: &Scalar) -> Value {
+    let text = scalar.text.as_str();
+    if scalar.tag == Some(CoreTag::Str) || scalar.style == Style::Quoted {
+        return Value::String(text.to_owned());
+    }
+    if scalar.tag == Some(CoreTag::Null) {
+        return Value::Null;
+    }
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            return Value::Bool(true);
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return Value::Bool(false);
+        }
+        _ => {}
+    }
+    if let Some(n) = yaml11_int(text) {
+        return n;
+    }
+    if is_float_syntax(text)
+        && let Ok(f) = text.parse::<f64>()
+        && let Some(n) = Number::from_f64(f)
+    {
+        return Value::Number(n);
+    }
+    Value::String(text.to_owned())
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)` after removing `_`, as goyaml v2 does, plus `0b`.
+fn yaml11_int(text: &str) -> Option<Value> {
+    let plain: String = text.chars().filter(|&c| c != '_').collect();
+    let (negative, digits) = split_sign(&plain);
+    let (radix, digits) = if let Some(d) = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
+        (16, d)
+    } else if let Some(d) = digits
+        .strip_prefix("0b")
+        .or_else(|| digits.strip_prefix("0B"))
+    {
+        (2, d)
+    } else if let Some(d) = digits
+        .strip_prefix("0o")
+        .or_else(|| digits.strip_prefix("0O"))
+    {
+        (8, d)
+    } else if digits.len() > 1 && digits.starts_with('0') {
+        (8, &digits[1..])
+    } else {
+        (10, digits)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let m = u128::from_str_radix(digits, radix).ok()?;
+    let number = if negative {
+        Number::from(-(i64::try_from(m).ok()?))
+    } else {
+        Number::from(u64::try_from(m).ok()?)
+    };
+    Some(Value::Number(number))
+}
+
+/// Whether `text`, written plain, could be read as anything but this string by a YAML 1.1
+/// reader (kubectl, PyYAML) or a YAML 1.2 reader, or could not be written plain at all.
+pub fn needs_quotes(text: &str) -> bool {
+    let Some(first) = text.chars().next() else {
+        return true;
+    };
+    let plain = Scalar {
+        text: text.to_owned(),
+        style: Style::Plain,
+        tag: None,
+    };
+    if !resolve_kubectl(&plain).is_string() || !matches!(resolve_core(&plain), Ok(Value::String(_)))
+    {
+        return true;
+    }
+    // Numbers, dates, times and sexagesimals in any schema start with a digit (after an
+    // optional sign or dot) and use only these characters; anything else (`250m`, `1Gi`,
+    // `3.0.0-dev`) cannot be one.
+    let mut chars = text.chars();
+    let lead = chars.next().unwrap_or(' ');
+    let second = chars.next().unwrap_or(' ');
+    let digit_led = lead.is_ascii_digit()
+        || (matches!(lead, '-' | '+' | '.') && (second.is_ascii_digit() || second == '.'));
+    if digit_led && text.chars().all(is_numeric_like) {
+        return true;
+    }
+    if matches!(text, "=" | "<<") || is_special_float(text) {
+        return true;
+    }
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+        return true;
+    }
+    if text.starts_with(' ') || text.ends_with(' ') || text.ends_with(':') {
+        return true;
+    }
+    if text.contains(": ") || text.contains(" #") || text.contains(":\t") || text.contains("\t#") {
+        return true;
+    }
+    text.chars().any(|c| !is_plain_char(c))
+}
+
+/// Characters that occur in YAML 1.1/1.2 numbers (any base), timestamps and sexagesimals.
+fn is_numeric_like(c: char) -> bool {
+    c.is_ascii_hexdigit()
+        || matches!(
+            c,
+            '.' | '_'
+                | ':'
+                | '+'
+                | '-'
+                | 'x'
+                | 'X'
+                | 'o'
+                | 'O'
+                | 't'
+                | 'T'
+                | 'z'
+                | 'Z'
+                | ' '
+                | '\t'
+        )
+}
+
+/// Characters a plain scalar may hold in keelson's output (printable, no line breaks or tabs).
+fn is_plain_char(c: char) -> bool {
+    !(c.is_control()
+        || matches!(
+            c,
+            '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+        ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn plain(text: &str) -> Scalar {
+        Scalar {
+            text: text.to_owned(),
+            style: Style::Plain,
+            tag: None,
+        }
+    }
+
+    #[test]
+    fn core_schema_reads_yaml_1_2() {
+        let cases = [
+            ("yes", json!("yes")),
+            ("on", json!("on")),
+            ("true", json!(true)),
+            ("FALSE", json!(false)),
+            ("~", json!(null)),
+            ("0644", json!(644)),
+            ("0o644", json!(420)),
+            ("0x1F", json!(31)),
+            ("1_000", json!("1_000")),
+            ("9007199254740993", json!(9007199254740993u64)),
+            ("-9223372036854775808", json!(i64::MIN)),
+            ("18446744073709551615", json!(u64::MAX)),
+            ("1.5", json!(1.5)),
+            ("1e3", json!(1000.0)),
+            (".5", json!(0.5)),
+            ("1.2.3", json!("1.2.3")),
+            ("12:30:00", json!("12:30:00")),
+        ];
+        for (text, want) in cases {
+            assert_eq!(resolve_core(&plain(text)), Ok(want), "{text}");
+        }
+        assert!(resolve_core(&plain(".inf")).is_err());
+    }
+
+    #[test]
+    fn kubectl_reads_yaml_1_1() {
+        let cases = [
+            ("yes", json!(true)),
+            ("Off", json!(false)),
+            ("y", json!(true)),
+            ("0644", json!(420)),
+            ("1_000", json!(1000)),
+            ("0b101", json!(5)),
+            ("0x10", json!(16)),
+            ("1.5", json!(1.5)),
+            ("abc", json!("abc")),
+            ("", json!(null)),
+        ];
+        for (text, want) in cases {
+            assert_eq!(resolve_kubectl(&plain(text)), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn quoted_scalars_are_strings_in_both_schemas() {
+        let quoted = Scalar {
+            text: "yes".into(),
+            style: Style::Quoted,
+            tag: None,
+        };
+        assert_eq!(resolve_kubectl(&quoted), json!("yes"));
+        assert_eq!(resolve_core(&quoted), Ok(json!("yes")));
+    }
+
+    #[test]
+    fn ambiguous_strings_need_quotes() {
+        for text in [
+            "",
+            "no",
+            "on",
+            "y",
+            "~",
+            "null",
+            "0777",
+            "1e3",
+            "12:30:00",
+            "2024-01-01",
+            "1_000",
+            "-1",
+            ".5",
+            "=",
+            "<<",
+            "2001-12-14t21:59:43.10-05:00",
+            "190:20:30.15",
+            "0o17",
+            "3.0.0",
+            ".inf",
+            "- a",
+            "a: b",
+            "a #b",
+            " x",
+            "x ",
+            "@x",
+            "*x",
+            "&x",
+            "!x",
+            "|",
+            ">",
+            "'",
+            "\"",
+            "%x",
+            "a\u{2028}b",
+            "a\u{85}b",
+            "tab\there",
+            "a:",
+        ] {
+            assert!(needs_quotes(text), "{text:?} should need quotes");
+        }
+        for text in [
+            "abc",
+            "todo/frontend:3.0.0",
+            "http://x:80/y",
+            "IfNotPresent",
+            "a-b",
+            "é",
+            "250m",
+            "1Gi",
+            "3.0.0-rc.1",
+        ] {
+            assert!(!needs_quotes(text), "{text:?} should stay plain");
+        }
+    }
+}
