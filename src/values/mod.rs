@@ -424,6 +424,23 @@ fn suggestion(text: &str, helm: &Value) -> String {
     }
 }
 
+/// What `after` sets that `before` did not hold: changed leaves, with their parents.
+fn delta(before: &Map<String, Value>, after: &Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (key, value) in after {
+        match (before.get(key), value) {
+            (Some(old), new) if old == new => {}
+            (Some(Value::Object(old)), Value::Object(new)) => {
+                out.insert(key.clone(), Value::Object(delta(old, new)));
+            }
+            (_, new) => {
+                out.insert(key.clone(), new.clone());
+            }
+        }
+    }
+    out
+}
+
 /// Helm's `MergeMaps`: `b` over `a`; nested maps merge, anything else in `b` replaces.
 pub fn merge_maps(mut a: Map<String, Value>, b: Map<String, Value>) -> Map<String, Value> {
     for (key, value) in b {
@@ -534,20 +551,16 @@ pub fn layer(
                     index: *index,
                     expr: expr.clone(),
                 };
-                let mut alone = Map::new();
-                set::apply(&mut alone, *kind, expr, read_file).map_err(|error| {
-                    ValuesError::Set {
-                        source: source.clone(),
-                        error,
-                    }
-                })?;
+                // Applied once, to the values so far (Helm parses into the merged map; some
+                // expressions only make sense against it), and `--set-file` reads each file once.
+                let before = user.clone();
                 set::apply(&mut user, *kind, expr, read_file).map_err(|error| {
                     ValuesError::Set {
                         source: source.clone(),
                         error,
                     }
                 })?;
-                provenance.push((source, alone));
+                provenance.push((source, delta(&before, &user)));
             }
         }
     }
@@ -633,6 +646,57 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn origin_names_the_last_layer_that_set_a_path() {
+        let chart = crate::chart::Chart::from_files(
+            "chart".into(),
+            [
+                (
+                    "Chart.yaml".to_owned(),
+                    b"apiVersion: v2\nname: c\nversion: 1.0.0\n".to_vec(),
+                ),
+                ("values.yaml".to_owned(), b"a: {b: 1, c: 2}\n".to_vec()),
+            ]
+            .into_iter()
+            .collect(),
+        )
+        .expect("chart");
+        let layers = vec![
+            Layer::Text {
+                source: Source::Stdin,
+                text: "a: {c: 3}\n".into(),
+            },
+            Layer::Set {
+                kind: SetKind::Value,
+                index: 1,
+                expr: "a.d=4".into(),
+            },
+        ];
+        let mut reads = 0;
+        let values = layer(&chart, &layers, &mut |_| {
+            reads += 1;
+            Ok(String::new())
+        })
+        .expect("values");
+        assert_eq!(values.map.get("a"), Some(&json!({"c": 3, "d": 4, "b": 1})));
+        assert_eq!(
+            values
+                .origin(&["a", "b"])
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("chart/values.yaml")
+        );
+        assert_eq!(values.origin(&["a", "c"]), Some(&Source::Stdin));
+        assert_eq!(
+            values
+                .origin(&["a", "d"])
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("--set #1")
+        );
+        assert_eq!(reads, 0);
     }
 
     #[test]
