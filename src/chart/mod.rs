@@ -134,9 +134,7 @@ pub enum LoadError {
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LoadError::Io { path, source } => {
-                write!(f, "{}: cannot read: {source}", path.display())
-            }
+            LoadError::Io { path, .. } => write!(f, "{}: cannot read", path.display()),
             LoadError::NotAChart { path } => write!(
                 f,
                 "{}: not a chart: there is no Chart.yaml\n  hint: pass the chart directory or archive as CHART (default: ./chart)",

@@ -230,8 +230,8 @@ pub enum ValuesError {
 impl fmt::Display for ValuesError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ValuesError::Read { path, source } => {
-                write!(f, "{}: cannot read values file: {source}", path.display())
+            ValuesError::Read { path, .. } => {
+                write!(f, "{}: cannot read values file", path.display())
             }
             ValuesError::Parse {
                 source,
