@@ -504,11 +504,11 @@ pub fn read_archive_from(
         .max_total_bytes
         .saturating_add((limits.max_files as u64).saturating_mul(1536))
         .saturating_add(1 << 20);
-    let exceeded = Rc::new(Cell::new(false));
+    let flags = Rc::new(Flags::default());
     let budget = Budget {
         inner: MultiGzDecoder::new(reader),
         left: stream_budget,
-        exceeded: Rc::clone(&exceeded),
+        flags: Rc::clone(&flags),
     };
     let mut archive = tar::Archive::new(budget);
     let too_large = |what: String| {
@@ -517,13 +517,26 @@ pub fn read_archive_from(
         ))
     };
     let read_error = |entry: Option<&str>, e: std::io::Error| {
-        if exceeded.get() {
+        if flags.exceeded.get() {
             return too_large(format!("decompresses to more than {stream_budget} bytes"));
         }
-        match entry {
-            Some(entry) => refuse(format!("entry `{entry}`: cannot read: {e}")),
-            None => refuse(format!("not a valid gzip-compressed tar archive: {e}")),
+        let at = entry.map(|e| format!("entry `{e}`: ")).unwrap_or_default();
+        if flags.inflate_failed.get() {
+            return refuse(format!(
+                "{at}the gzip stream is damaged or truncated: {e}\n  hint: download or package the archive again"
+            ));
         }
+        // The tar reader's messages may quote raw header bytes; show only short clean ones.
+        let detail = e.to_string();
+        let detail =
+            if detail.len() <= 80 && detail.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+                format!(": {detail}")
+            } else {
+                String::new()
+            };
+        refuse(format!(
+            "{at}the gzip stream does not hold a valid tar archive{detail}\n  hint: a chart archive is a .tgz made by `keelson package` or `helm package`"
+        ))
     };
     let entries = archive.entries().map_err(|e| read_error(None, e))?;
     let mut top: Option<String> = None;
@@ -551,7 +564,11 @@ pub fn read_archive_from(
         if std::str::from_utf8(&raw).is_err() {
             return Err(entry_refused("path is not valid UTF-8"));
         }
-        let (first, relative) = entry_path(&name).map_err(|m| entry_refused(&m))?;
+        let (first, relative) = entry_path(&name).map_err(|m| {
+            entry_refused(&format!(
+                "{m}\n  hint: refused because it could write outside the chart; package charts with `keelson package` or `helm package`"
+            ))
+        })?;
         match &top {
             None => top = Some(first.to_owned()),
             Some(top) if top != first => {
@@ -569,26 +586,40 @@ pub fn read_archive_from(
             ));
         }
         if !(kind.is_file() || is_dir) {
-            let what = match kind {
-                tar::EntryType::Symlink => "is a symbolic link",
-                tar::EntryType::Link => "is a hard link",
-                tar::EntryType::Char | tar::EntryType::Block => "is a device file",
-                tar::EntryType::Fifo => "is a fifo",
-                _ => "is not a regular file or directory",
+            let (what, hint) = match kind {
+                tar::EntryType::Symlink => (
+                    "is a symbolic link",
+                    "replace links with copies of the files",
+                ),
+                tar::EntryType::Link => {
+                    ("is a hard link", "replace links with copies of the files")
+                }
+                tar::EntryType::Char | tar::EntryType::Block => {
+                    ("is a device file", "package only regular files")
+                }
+                tar::EntryType::Fifo => ("is a fifo", "package only regular files"),
+                _ => (
+                    "is not a regular file or directory",
+                    "package only regular files",
+                ),
             };
             return Err(entry_refused(&format!(
-                "{what}; chart archives hold only files and directories\n  hint: replace links with copies of the files"
+                "{what}; chart archives hold only files and directories\n  hint: {hint}"
             )));
         }
         mtime = mtime.max(entry.header().mtime().unwrap_or(0));
         if is_dir {
             if !relative.is_empty() && (files.contains_key(&relative) || !dirs.insert(relative)) {
-                return Err(entry_refused("appears twice in the archive"));
+                return Err(entry_refused(
+                    "appears twice in the archive\n  hint: package the chart again with `keelson package`",
+                ));
             }
             continue;
         }
         if files.contains_key(&relative) || dirs.contains(&relative) {
-            return Err(entry_refused("appears twice in the archive"));
+            return Err(entry_refused(
+                "appears twice in the archive\n  hint: package the chart again with `keelson package`",
+            ));
         }
         // The header's size is only a hint: read at most one byte past the limit and count.
         let mut bytes = Vec::new();
@@ -648,12 +679,29 @@ fn entry_path(name: &str) -> Result<(&str, String), String> {
     Ok((first, rest.join("/")))
 }
 
-/// A reader that fails once more than `left` bytes have come through, and says so in
-/// `exceeded` (the tar reader wraps errors, so the flag is the reliable signal).
+/// What went wrong below the tar reader, which wraps (and sometimes replaces) the errors
+/// it gets, so flags are the reliable signal.
+#[derive(Debug, Default)]
+struct Flags {
+    /// The decompressed stream outgrew its budget.
+    exceeded: Cell<bool>,
+    /// The decompressor failed (not gzip, damaged, truncated).
+    inflate_failed: Cell<bool>,
+}
+
+/// A reader that fails once more than `left` bytes have come through.
 struct Budget<R> {
     inner: R,
     left: u64,
-    exceeded: Rc<Cell<bool>>,
+    flags: Rc<Flags>,
+}
+
+impl<R: Read> Budget<R> {
+    fn inner_read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner
+            .read(buf)
+            .inspect_err(|_| self.flags.inflate_failed.set(true))
+    }
 }
 
 impl<R: Read> Read for Budget<R> {
@@ -661,10 +709,10 @@ impl<R: Read> Read for Budget<R> {
         if self.left == 0 {
             // One probe byte tells a stream that ends exactly at the budget from a longer one.
             let mut probe = [0u8; 1];
-            return match self.inner.read(&mut probe)? {
+            return match self.inner_read(&mut probe)? {
                 0 => Ok(0),
                 _ => {
-                    self.exceeded.set(true);
+                    self.flags.exceeded.set(true);
                     Err(std::io::Error::other("decompressed size limit reached"))
                 }
             };
@@ -672,7 +720,7 @@ impl<R: Read> Read for Budget<R> {
         let want = buf
             .len()
             .min(usize::try_from(self.left).unwrap_or(usize::MAX));
-        let n = self.inner.read(&mut buf[..want])?;
+        let n = self.inner_read(buf.get_mut(..want).unwrap_or_default())?;
         self.left -= n as u64;
         Ok(n)
     }
@@ -909,20 +957,20 @@ mod tests {
 
     #[test]
     fn the_budget_reader_stops_at_its_limit() {
-        let exceeded = Rc::new(Cell::new(false));
+        let flags = Rc::new(Flags::default());
         let mut reader = Budget {
             inner: [7u8; 100].as_slice(),
             left: 10,
-            exceeded: Rc::clone(&exceeded),
+            flags: Rc::clone(&flags),
         };
         let mut out = Vec::new();
         assert!(reader.read_to_end(&mut out).is_err());
         assert_eq!(out.len(), 10);
-        assert!(exceeded.get());
+        assert!(flags.exceeded.get());
         let mut exact = Budget {
             inner: [7u8; 10].as_slice(),
             left: 10,
-            exceeded: Rc::new(Cell::new(false)),
+            flags: Rc::new(Flags::default()),
         };
         assert_eq!(exact.read_to_end(&mut Vec::new()).unwrap(), 10);
     }
