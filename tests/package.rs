@@ -823,3 +823,15 @@ fn verify_checks_digest_structure_and_chart() {
         insta::assert_snapshot!("package-verify-invalid-chart", invalid.transcript());
     });
 }
+
+#[test]
+fn an_invalid_ignore_pattern_names_the_file_and_line() {
+    let temp = tempfile::tempdir().unwrap();
+    let chart = temp.path().join("demo");
+    write_chart(&chart, "demo", "0.1.0");
+    std::fs::write(chart.join(".helmignore"), "*.bak\n[z-a].txt\n").unwrap();
+    let run = keelson_env(temp.path(), &["package", "demo", "-d", "dist"], &[]);
+    assert!(!temp.path().join("dist").exists());
+    support::settings()
+        .bind(|| insta::assert_snapshot!("package-err-ignore-pattern", run.transcript()));
+}

@@ -50,16 +50,16 @@ impl Ignore {
     /// Reads the ignore files of the chart at `root` (none is fine).
     ///
     /// # Errors
-    /// A message naming the file (and line) when an ignore file cannot be read or holds a
-    /// pattern that is not a valid glob.
+    /// A message naming the file (relative to `root`, and the line) when an ignore file
+    /// cannot be read or holds a pattern that is not a valid glob.
     pub fn for_chart(root: &Path) -> Result<Ignore, String> {
         let mut sources = Vec::new();
+        // Messages name the file relative to the chart: the loader puts the chart first.
         for name in IGNORE_FILES {
-            let path = root.join(name);
-            match std::fs::read_to_string(&path) {
-                Ok(text) => sources.push((path, text)),
+            match std::fs::read_to_string(root.join(name)) {
+                Ok(text) => sources.push((PathBuf::from(name), text)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(format!("{}: cannot read: {e}", path.display())),
+                Err(e) => return Err(format!("{name}: cannot read: {e}")),
             }
         }
         Ignore::parse(&sources)
