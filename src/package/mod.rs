@@ -461,7 +461,7 @@ pub fn unpack(path: &Path, limits: &Limits) -> Result<BTreeMap<String, Vec<u8>>,
 /// absolute paths, `..`, backslashes, empty or `.` components; symbolic and hard links,
 /// devices, fifos and other special entries; entries outside one top-level directory, or
 /// more than one such directory; the same path twice; more than `limits.max_files`
-/// entries; a file over `limits.max_file_bytes`, or all files together over
+/// files (or twice as many entries); a file over `limits.max_file_bytes`, or all files together over
 /// `limits.max_total_bytes`. Sizes are counted while decompressing (the whole
 /// decompressed stream is bounded too), never taken from headers, so a decompression bomb
 /// costs at most the limits.
@@ -498,11 +498,12 @@ pub fn read_archive_from(
             "not a chart archive: the file is not gzip-compressed\n  hint: pass a chart directory, or a `.tgz` made by `keelson package` or `helm package`".into(),
         ));
     }
-    // Headers, padding and long-name records are bounded too: at most 1.5 KiB an entry
-    // on top of the file bytes, plus 1 MiB of slack.
+    // Headers, padding and long-name records are bounded too: at most 1.5 KiB for each of
+    // the (at most twice `max_files`) entries on top of the file bytes, plus 1 MiB of slack.
+    let max_entries = limits.max_files.saturating_mul(2);
     let stream_budget = limits
         .max_total_bytes
-        .saturating_add((limits.max_files as u64).saturating_mul(1536))
+        .saturating_add((max_entries as u64).saturating_mul(1536))
         .saturating_add(1 << 20);
     let flags = Rc::new(Flags::default());
     let budget = Budget {
@@ -554,12 +555,11 @@ pub fn read_archive_from(
         let raw = entry.path_bytes().into_owned();
         let name = String::from_utf8_lossy(&raw).into_owned();
         let entry_refused = |message: &str| refuse(format!("entry `{name}`: {message}"));
+        // Files are limited like a chart directory's; directories (which packers may or
+        // may not write) get as many again.
         count += 1;
-        if count > limits.max_files {
-            return Err(too_large(format!(
-                "holds more than {} entries",
-                limits.max_files
-            )));
+        if count > max_entries {
+            return Err(too_large(format!("holds more than {max_entries} entries")));
         }
         if std::str::from_utf8(&raw).is_err() {
             return Err(entry_refused("path is not valid UTF-8"));
@@ -620,6 +620,12 @@ pub fn read_archive_from(
             return Err(entry_refused(
                 "appears twice in the archive\n  hint: package the chart again with `keelson package`",
             ));
+        }
+        if files.len() >= limits.max_files {
+            return Err(too_large(format!(
+                "entry `{name}`: holds more than {} files",
+                limits.max_files
+            )));
         }
         // The header's size is only a hint: read at most one byte past the limit and count.
         let mut bytes = Vec::new();
@@ -973,6 +979,40 @@ mod tests {
             flags: Rc::new(Flags::default()),
         };
         assert_eq!(exact.read_to_end(&mut Vec::new()).unwrap(), 10);
+    }
+
+    #[test]
+    fn directory_entries_are_bounded_too() {
+        let files = BTreeMap::from([("Chart.yaml".to_owned(), CHART_YAML.as_bytes().to_vec())]);
+        let tar = tar_bytes("demo", &files, &|_| false, 0).expect("tar");
+        let mut builder = tar::Builder::new(Vec::new());
+        for i in 0..7 {
+            let mut header = tar::Header::new_gnu();
+            header.set_entry_type(tar::EntryType::Directory);
+            header.set_size(0);
+            builder
+                .append_data(&mut header, format!("demo/d{i}/"), std::io::empty())
+                .expect("append");
+        }
+        let mut bytes = builder.into_inner().expect("tar");
+        // Our archive first (without its end blocks), then the directories.
+        let mut both = tar.get(..tar.len() - 1024).expect("end blocks").to_vec();
+        both.append(&mut bytes);
+        let limits = Limits {
+            max_files: 3,
+            ..Limits::default()
+        };
+        let err = read_archive_from(
+            gzip(&both).expect("gzip").as_slice(),
+            Path::new("d.tgz"),
+            &limits,
+        )
+        .expect_err("too many entries");
+        assert!(
+            err.to_string()
+                .starts_with("d.tgz: holds more than 6 entries"),
+            "{err}"
+        );
     }
 
     #[test]
