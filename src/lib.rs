@@ -28,6 +28,7 @@ use std::path::PathBuf;
 pub use chart::{Chart, LoadError};
 pub use error::Error;
 pub use manifest::{Event, Manifest, ManifestError, Manifests, Phase, Selection};
+pub use package::{Package, PackageError};
 pub use render::{Capabilities, ReleaseInfo, RenderError, Rendered};
 pub use values::{Layer, Values, ValuesError};
 

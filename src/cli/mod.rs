@@ -2,8 +2,11 @@
 
 mod args;
 mod notes;
+mod package;
 mod render;
+mod repo;
 mod values;
+mod verify;
 
 use std::io::{self, Write};
 
@@ -25,6 +28,14 @@ enum Command {
     Values(values::Args),
     /// Print the chart's rendered NOTES.txt.
     Notes(notes::Args),
+    /// Pack the chart into a reproducible DIR/NAME-VERSION.tgz and print its path and digest.
+    #[command(disable_version_flag = true)]
+    Package(package::Args),
+    /// Chart repository tools.
+    Repo(repo::Args),
+    /// Check a chart archive: safe to unpack, a valid chart, and (with --digest) the
+    /// expected bytes.
+    Verify(verify::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -43,6 +54,9 @@ pub fn main() -> i32 {
         Command::Render(args) => render::run(args, &mut stdout, &mut stderr),
         Command::Values(args) => values::run(args, &mut stdout, &mut stderr),
         Command::Notes(args) => notes::run(args, &mut stdout, &mut stderr),
+        Command::Package(args) => package::run(args, &mut stdout),
+        Command::Repo(args) => repo::run(args, &mut stdout),
+        Command::Verify(args) => verify::run(args, &mut stdout),
     };
     match result {
         Ok(code) => code,
