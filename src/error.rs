@@ -1,6 +1,6 @@
 //! The crate's error: one variant per stage, and the exit code each maps to.
 
-use crate::{LoadError, ManifestError, RenderError, ValuesError};
+use crate::{LoadError, ManifestError, RenderError, ValidateError, ValuesError};
 
 /// Any keelson failure.
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +17,9 @@ pub enum Error {
     /// The rendered output is not a valid set of objects.
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    /// `lint` could not run its checks (e.g. no schema for the Kubernetes version).
+    #[error(transparent)]
+    Validate(#[from] ValidateError),
     /// Writing output failed.
     #[error("{path}: {source}")]
     Io {

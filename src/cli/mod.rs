@@ -1,6 +1,7 @@
 //! Command-line interface: parse, call the library, print.
 
 mod args;
+mod lint;
 mod notes;
 mod render;
 mod values;
@@ -25,6 +26,8 @@ enum Command {
     Values(values::Args),
     /// Print the chart's rendered NOTES.txt.
     Notes(notes::Args),
+    /// Check the values and every rendered object (Kubernetes schema, deployment rules).
+    Lint(lint::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -43,6 +46,7 @@ pub fn main() -> i32 {
         Command::Render(args) => render::run(args, &mut stdout, &mut stderr),
         Command::Values(args) => values::run(args, &mut stdout, &mut stderr),
         Command::Notes(args) => notes::run(args, &mut stdout, &mut stderr),
+        Command::Lint(args) => lint::run(args, &mut stdout, &mut stderr),
     };
     match result {
         Ok(code) => code,

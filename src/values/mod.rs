@@ -1,6 +1,7 @@
 //! Values: chart defaults, then `-f` files in order, then the `--set` family, merged the way
 //! Helm v4 merges them. Every layer remembers where it came from.
 
+pub mod schema;
 pub mod set;
 
 use std::fmt;
