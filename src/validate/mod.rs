@@ -249,23 +249,31 @@ impl FieldPath {
         }
     }
 
-    /// The deepest node of `root` along this path.
-    pub fn node_in<'a>(&self, root: &'a crate::yaml::Node) -> &'a crate::yaml::Node {
+    /// Where the deepest field of `root` along this path is written: the key's position
+    /// for a mapping entry (`selector:`), the item's for a list entry.
+    pub fn mark_in(&self, root: &crate::yaml::Node) -> crate::yaml::Mark {
         let mut node = root;
+        let mut mark = root.mark;
         for segment in &self.0 {
-            let next = match segment {
-                Segment::Key(k) => node.get(k),
-                Segment::Index(i) => match &node.value {
-                    crate::yaml::NodeValue::Sequence(items) => items.get(*i),
-                    _ => None,
-                },
+            let next = match (segment, &node.value) {
+                (Segment::Key(k), crate::yaml::NodeValue::Mapping(entries)) => entries
+                    .iter()
+                    .find(|(key, _)| key.as_scalar().is_some_and(|s| &s.text == k))
+                    .map(|(key, value)| (key.mark, value)),
+                (Segment::Index(i), crate::yaml::NodeValue::Sequence(items)) => {
+                    items.get(*i).map(|item| (item.mark, item))
+                }
+                _ => None,
             };
             match next {
-                Some(n) => node = n,
+                Some((at, value)) => {
+                    mark = at;
+                    node = value;
+                }
                 None => break,
             }
         }
-        node
+        mark
     }
 }
 
@@ -429,8 +437,8 @@ fn schema_finding(schema_file: &str, violation: Violation) -> Finding {
         _ => (schema_file.to_owned(), None),
     };
     let set_by = match &violation.origin {
-        Some(source) => format!(" (set by {source})"),
-        None => String::new(),
+        Some(source @ Source::Flag { expr, .. }) => format!(" (set by {source} `{expr}`)"),
+        _ => String::new(),
     };
     Finding {
         rule: "values-schema",

@@ -68,8 +68,8 @@ impl Object<'_> {
 
     /// The line in the template source that most likely wrote `path`.
     fn line(&self, path: &FieldPath) -> Option<usize> {
-        let node = path.node_in(&self.manifest.node);
-        let rendered = self.output?.lines().nth(node.mark.line.checked_sub(1)?)?;
+        let mark = path.mark_in(&self.manifest.node);
+        let rendered = self.output?.lines().nth(mark.line.checked_sub(1)?)?;
         let source = self.source?;
         let wanted = rendered.trim().trim_start_matches("- ");
         let unique = |matches: &mut dyn Iterator<Item = usize>| {

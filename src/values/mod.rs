@@ -260,7 +260,10 @@ impl fmt::Display for ValuesError {
                 for violation in violations {
                     write!(f, "\n  - {violation}")?;
                 }
-                Ok(())
+                write!(
+                    f,
+                    "\n  hint: change each value in the layer named after it, or run `keelson lint` for every finding"
+                )
             }
         }
     }

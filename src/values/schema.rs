@@ -103,6 +103,13 @@ pub fn violations(chart: &Chart, values: &Values) -> Result<Vec<Violation>, Valu
                     })
                     .collect()
             }
+            jsonschema::error::ValidationErrorKind::Not { schema } => {
+                let message = match schema.get("const") {
+                    Some(forbidden) => format!("must not be {forbidden}"),
+                    None => format!("must not match the schema {schema}"),
+                };
+                vec![(base, message)]
+            }
             _ => vec![(base, error.to_string())],
         };
         for (path, message) in paths {
@@ -126,17 +133,17 @@ fn locate(values: &Values, path: Vec<String>, message: String) -> Violation {
             .rev()
             .find(|d| &d.source == source)?;
         let mut node = document.root.as_ref()?;
-        let mut found = node;
+        let mut found = node.mark;
         for key in &keys {
             match child(node, key) {
-                Some(next) => {
+                Some((at, next)) => {
                     node = next;
-                    found = next;
+                    found = at;
                 }
                 None => break,
             }
         }
-        Some((found.mark.line, found.mark.column))
+        Some((found.line, found.column))
     });
     Violation {
         path: path.join("."),
@@ -146,11 +153,18 @@ fn locate(values: &Values, path: Vec<String>, message: String) -> Violation {
     }
 }
 
-/// The child of a mapping by key or of a sequence by index.
-pub(crate) fn child<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
+/// The child of a mapping by key (with the key's position) or of a sequence by index.
+fn child<'a>(node: &'a Node, key: &str) -> Option<(crate::yaml::Mark, &'a Node)> {
     match &node.value {
-        NodeValue::Mapping(_) => node.get(key),
-        NodeValue::Sequence(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+        NodeValue::Mapping(entries) => entries
+            .iter()
+            .find(|(k, _)| k.as_scalar().is_some_and(|s| s.text == key))
+            .map(|(k, v)| (k.mark, v)),
+        NodeValue::Sequence(items) => key
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| items.get(i))
+            .map(|item| (item.mark, item)),
         NodeValue::Scalar(_) => None,
     }
 }
@@ -202,7 +216,7 @@ mod tests {
         let found = violations(&chart, &values).expect("usable schema");
         assert_eq!(
             found[0].describe(),
-            "`image.tagg`: is not allowed by the schema (set by demo/values.yaml:4:9)"
+            "`image.tagg`: is not allowed by the schema (set by demo/values.yaml:4:3)"
         );
     }
 
