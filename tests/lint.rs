@@ -414,3 +414,12 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[test]
+fn readme_lists_every_rule() {
+    let readme = std::fs::read_to_string(support::root().join("README.md")).unwrap();
+    for rule in keelson::validate::RULES {
+        let row = format!("| `{}` | {} |", rule.id, rule.severity.as_str());
+        assert!(readme.contains(&row), "README has no row for `{}`", rule.id);
+    }
+}
