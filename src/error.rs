@@ -1,6 +1,6 @@
 //! The crate's error: one variant per stage, and the exit code each maps to.
 
-use crate::{LoadError, ManifestError, PackageError, RenderError, ValuesError};
+use crate::{LoadError, ManifestError, PackageError, RenderError, ValidateError, ValuesError};
 
 /// Any keelson failure.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +20,9 @@ pub enum Error {
     /// Packing, verifying or indexing chart archives failed.
     #[error(transparent)]
     Package(#[from] PackageError),
+    /// `lint` could not run its checks (e.g. no schema for the Kubernetes version).
+    #[error(transparent)]
+    Validate(#[from] ValidateError),
     /// Writing output failed.
     #[error("{path}: {source}")]
     Io {

@@ -1,6 +1,7 @@
 //! Command-line interface: parse, call the library, print.
 
 mod args;
+mod lint;
 mod notes;
 mod package;
 mod render;
@@ -36,6 +37,8 @@ enum Command {
     /// Check a chart archive: safe to unpack, a valid chart, and (with --digest) the
     /// expected bytes.
     Verify(verify::Args),
+    /// Check the values and every rendered object (Kubernetes schema, deployment rules).
+    Lint(lint::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -57,6 +60,7 @@ pub fn main() -> i32 {
         Command::Package(args) => package::run(args, &mut stdout),
         Command::Repo(args) => repo::run(args, &mut stdout),
         Command::Verify(args) => verify::run(args, &mut stdout),
+        Command::Lint(args) => lint::run(args, &mut stdout, &mut stderr),
     };
     match result {
         Ok(code) => code,

@@ -1,6 +1,7 @@
 //! Values: chart defaults, then `-f` files in order, then the `--set` family, merged the way
 //! Helm v4 merges them. Every layer remembers where it came from.
 
+pub mod schema;
 pub mod set;
 
 use std::fmt;
@@ -259,7 +260,10 @@ impl fmt::Display for ValuesError {
                 for violation in violations {
                     write!(f, "\n  - {violation}")?;
                 }
-                Ok(())
+                write!(
+                    f,
+                    "\n  hint: change each value in the layer named after it, or run `keelson lint` for every finding"
+                )
             }
         }
     }
