@@ -1,6 +1,6 @@
 //! The crate's error: one variant per stage, and the exit code each maps to.
 
-use crate::{LoadError, ManifestError, RenderError, ValuesError};
+use crate::{LoadError, ManifestError, ReleaseError, RenderError, ValuesError};
 
 /// Any keelson failure.
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +17,9 @@ pub enum Error {
     /// The rendered output is not a valid set of objects.
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    /// The release history could not be read or written.
+    #[error(transparent)]
+    Release(#[from] ReleaseError),
     /// Writing output failed.
     #[error("{path}: {source}")]
     Io {

@@ -19,6 +19,7 @@ pub mod chart;
 mod error;
 pub mod manifest;
 pub mod package;
+pub mod release;
 pub mod render;
 pub mod values;
 pub mod yaml;
@@ -28,6 +29,7 @@ use std::path::PathBuf;
 pub use chart::{Chart, LoadError};
 pub use error::Error;
 pub use manifest::{Event, Manifest, ManifestError, Manifests, Phase, Selection};
+pub use release::{History, ReleaseError, Revision};
 pub use render::{Capabilities, ReleaseInfo, RenderError, Rendered};
 pub use values::{Layer, Values, ValuesError};
 

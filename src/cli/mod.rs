@@ -1,8 +1,12 @@
 //! Command-line interface: parse, call the library, print.
 
 mod args;
+mod diff;
+mod get;
+mod history;
 mod notes;
 mod render;
+mod rollback;
 mod values;
 
 use std::io::{self, Write};
@@ -25,6 +29,14 @@ enum Command {
     Values(values::Args),
     /// Print the chart's rendered NOTES.txt.
     Notes(notes::Args),
+    /// List the recorded revisions of a release.
+    History(history::Args),
+    /// Print what a recorded revision holds.
+    Get(get::Args),
+    /// Compare two revisions, or a render with the latest revision (exit 1 when they differ).
+    Diff(diff::Args),
+    /// Print a recorded revision for `kubectl apply -f -` and record it as the next revision.
+    Rollback(rollback::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -43,6 +55,10 @@ pub fn main() -> i32 {
         Command::Render(args) => render::run(args, &mut stdout, &mut stderr),
         Command::Values(args) => values::run(args, &mut stdout, &mut stderr),
         Command::Notes(args) => notes::run(args, &mut stdout, &mut stderr),
+        Command::History(args) => history::run(args, &mut stdout, &mut stderr),
+        Command::Get(args) => get::run(args, &mut stdout, &mut stderr),
+        Command::Diff(args) => diff::run(args, &mut stdout, &mut stderr),
+        Command::Rollback(args) => rollback::run(args, &mut stdout, &mut stderr),
     };
     match result {
         Ok(code) => code,
