@@ -140,7 +140,12 @@ pub fn run(args: Args, out: &mut impl Write, err: &mut impl Write) -> Result<i32
             let request = request(&values, &release)?;
             let (preview, rendered) = keelson::release::preview(&latest, &request)?;
             super::warn(&rendered.values, err);
-            (latest, preview, format!("{} rendered", chart.display()))
+            let label = format!(
+                "a render of {} (as revision {})",
+                chart.display(),
+                preview.revision
+            );
+            (latest, preview, label)
         }
         None => {
             let numbers = history.numbers(&args.name)?;
