@@ -136,7 +136,7 @@ pub fn diff(from: &Revision, to: &Revision, options: &DiffOptions) -> Result<Dif
                 options,
             )),
             Some(after) => {
-                let (a, b) = (before.digest(), after.digest());
+                let (a, b) = (object_digest(before), object_digest(after));
                 if a == b {
                     unchanged += 1;
                 } else {
@@ -217,10 +217,14 @@ fn change(
         kind: either.kind.clone(),
         namespace: either.namespace.clone(),
         name: either.name.clone(),
-        from_digest: before.map(|o| Digest(o.digest())),
-        to_digest: after.map(|o| Digest(o.digest())),
+        from_digest: before.map(object_digest),
+        to_digest: after.map(object_digest),
         patch,
     }
+}
+
+fn object_digest(object: &Manifest) -> Digest {
+    super::digest_json(&object.node.to_kubectl_json())
 }
 
 /// The object's YAML, with each Secret value replaced by its digest unless asked otherwise.

@@ -11,13 +11,14 @@ mod diff;
 mod store;
 mod time;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use crate::manifest::{self, Manifest, Selection, canonical_json};
+use crate::manifest::{self, Manifest, Selection};
 use crate::render::{Rendered, RenderedTemplate};
 use crate::{Error, Event, Release, RenderRequest};
 
@@ -99,7 +100,7 @@ impl ResourceDigest {
             kind: object.kind.clone(),
             namespace: object.namespace.clone(),
             name: object.name.clone(),
-            digest: Digest(object.digest()),
+            digest: digest_json(&object.node.to_kubectl_json()),
         }
     }
 
@@ -158,6 +159,8 @@ pub struct Draft {
     pub values: serde_json::Value,
     /// The full stream (`--phase all`).
     pub manifest: String,
+    /// One digest per object of the stream, sorted.
+    pub resources: Vec<ResourceDigest>,
 }
 
 impl Draft {
@@ -166,6 +169,14 @@ impl Draft {
     /// # Errors
     /// None in practice: the full selection names no template.
     pub fn of(release: &Release) -> Result<Draft, Error> {
+        let objects = release.manifests.select(
+            release.event,
+            &Selection::default(),
+            &release.template_paths(),
+        )?;
+        let mut resources: Vec<ResourceDigest> =
+            objects.iter().map(|o| ResourceDigest::of(o)).collect();
+        resources.sort();
         Ok(Draft {
             namespace: release.info.namespace.clone(),
             chart: ChartRecord {
@@ -175,14 +186,63 @@ impl Draft {
                 digest: chart_digest(&release.chart.files),
             },
             values: serde_json::Value::Object(release.values.map.clone()),
-            manifest: release.stream(&Selection::default())?,
+            manifest: release.manifests.to_stream(&objects),
+            resources,
         })
     }
 }
 
+/// sha256 over the canonical JSON of `value` (keys sorted, no whitespace): the same bytes
+/// as [`crate::manifest::canonical_json`], hence the same digest as [`Manifest::digest`] for an object, but
+/// streamed into the hasher without building a sorted copy (recording stays cheap).
+pub fn digest_json(value: &serde_json::Value) -> Digest {
+    struct Sorted<'a>(&'a serde_json::Value);
+    impl Serialize for Sorted<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::{SerializeMap, SerializeSeq};
+            match self.0 {
+                serde_json::Value::Object(map) => {
+                    let mut entries: Vec<(&String, &serde_json::Value)> = map.iter().collect();
+                    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                    let mut out = serializer.serialize_map(Some(entries.len()))?;
+                    for (key, value) in entries {
+                        out.serialize_entry(key, &Sorted(value))?;
+                    }
+                    out.end()
+                }
+                serde_json::Value::Array(items) => {
+                    let mut out = serializer.serialize_seq(Some(items.len()))?;
+                    for item in items {
+                        out.serialize_element(&Sorted(item))?;
+                    }
+                    out.end()
+                }
+                other => other.serialize(serializer),
+            }
+        }
+    }
+    struct Hasher(Sha256);
+    impl std::io::Write for Hasher {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.update(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut hasher = Hasher(Sha256::new());
+    // Writing JSON into a hasher cannot fail: the writer never errs and keys are strings.
+    let _ = serde_json::to_writer(&mut hasher, &Sorted(value));
+    Digest(format!(
+        "sha256:{}",
+        crate::render::hex(&hasher.0.finalize())
+    ))
+}
+
 /// sha256 over chart files in path order: for each, the path, a NUL, the length as 8
 /// big-endian bytes, then the bytes (lengths keep file boundaries unambiguous).
-pub fn chart_digest(files: &std::collections::BTreeMap<String, Vec<u8>>) -> Digest {
+pub fn chart_digest(files: &BTreeMap<String, Vec<u8>>) -> Digest {
     let mut hasher = Sha256::new();
     for (path, bytes) in files {
         hasher.update(path.as_bytes());
@@ -543,15 +603,6 @@ fn seal(
     updated: String,
     draft: Draft,
 ) -> Result<Revision, ReleaseError> {
-    let objects =
-        split_stream(&draft.manifest, &draft.chart.name, &draft.namespace).map_err(|message| {
-            ReleaseError::Unreadable {
-                path: PathBuf::from("<render>"),
-                message,
-            }
-        })?;
-    let mut resources: Vec<ResourceDigest> = objects.iter().map(ResourceDigest::of).collect();
-    resources.sort();
     Ok(Revision {
         format: FORMAT,
         release: name.to_owned(),
@@ -561,9 +612,9 @@ fn seal(
         description,
         keelson_version: env!("CARGO_PKG_VERSION").to_owned(),
         chart: draft.chart,
-        values_digest: Digest::of(canonical_json(&draft.values).as_bytes()),
+        values_digest: digest_json(&draft.values),
         manifest_digest: Digest::of(draft.manifest.as_bytes()),
-        resources,
+        resources: draft.resources,
         values: draft.values,
         manifest: draft.manifest,
     })
@@ -637,7 +688,7 @@ fn verify(revision: &Revision, path: &Path, name: &str, number: u64) -> Result<(
             &manifest,
         ));
     }
-    let values = Digest::of(canonical_json(&revision.values).as_bytes());
+    let values = digest_json(&revision.values);
     if values != revision.values_digest {
         return Err(tampered("values".into(), &revision.values_digest, &values));
     }
@@ -649,37 +700,35 @@ fn verify(revision: &Revision, path: &Path, name: &str, number: u64) -> Result<(
     .map_err(unreadable)?;
     let mut found: Vec<ResourceDigest> = objects.iter().map(ResourceDigest::of).collect();
     found.sort();
-    let key = |r: &ResourceDigest| {
-        (
-            r.api_version.clone(),
-            r.kind.clone(),
-            r.namespace.clone(),
-            r.name.clone(),
+    let recorded: BTreeMap<Key, &Digest> = revision.resources.iter().map(digest_key).collect();
+    let now: BTreeMap<Key, &Digest> = found.iter().map(digest_key).collect();
+    let missing = Digest("(none)".into());
+    let label = |(api_version, kind, namespace, name): &Key| {
+        format!(
+            "resource `{api_version} {kind} {}/{name}`",
+            namespace.unwrap_or("")
         )
     };
-    let missing = Digest("(none)".into());
-    for recorded in &revision.resources {
-        let now = found.iter().find(|f| key(f) == key(recorded));
-        let now_digest = now.map_or(&missing, |f| &f.digest);
-        if now_digest != &recorded.digest {
-            return Err(tampered(
-                format!("resource `{}`", recorded.label()),
-                &recorded.digest,
-                now_digest,
-            ));
+    for (k, expected) in &recorded {
+        let found = now.get(k).copied().unwrap_or(&missing);
+        if found != *expected {
+            return Err(tampered(label(k), expected, found));
         }
     }
-    if let Some(extra) = found
-        .iter()
-        .find(|f| !revision.resources.iter().any(|r| key(r) == key(f)))
-    {
-        return Err(tampered(
-            format!("resource `{}`", extra.label()),
-            &missing,
-            &extra.digest,
-        ));
+    if let Some((k, extra)) = now.iter().find(|(k, _)| !recorded.contains_key(*k)) {
+        return Err(tampered(label(k), &missing, extra));
     }
     Ok(())
+}
+
+/// apiVersion, kind, namespace, name.
+type Key<'a> = (&'a str, &'a str, Option<&'a str>, &'a str);
+
+fn digest_key(r: &ResourceDigest) -> (Key<'_>, &Digest) {
+    (
+        (&r.api_version, &r.kind, r.namespace.as_deref(), &r.name),
+        &r.digest,
+    )
 }
 
 /// Splits a printed stream (`---`, `# Source: CHART/PATH`, object) back into objects.
@@ -806,6 +855,7 @@ pub fn objects(revision: &Revision) -> Result<Vec<Manifest>, ReleaseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::canonical_json;
 
     const STREAM: &str = "---\n# Source: demo/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: team\ndata:\n  k: v\n---\n# Source: demo/templates/b.yaml\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n";
 
@@ -820,6 +870,15 @@ mod tests {
             },
             values: serde_json::json!({"b": 1, "a": {"y": true, "x": null}}),
             manifest: manifest.into(),
+            resources: {
+                let mut r: Vec<ResourceDigest> = split_stream(manifest, "demo", "team")
+                    .expect("split")
+                    .iter()
+                    .map(ResourceDigest::of)
+                    .collect();
+                r.sort();
+                r
+            },
         }
     }
 
@@ -958,6 +1017,21 @@ mod tests {
         assert!(
             error.contains("resource `v1 ConfigMap team/a` digest mismatch"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn streamed_digests_equal_manifest_digests() {
+        for object in split_stream(STREAM, "demo", "team").expect("split") {
+            assert_eq!(
+                digest_json(&object.node.to_kubectl_json()).as_str(),
+                object.digest()
+            );
+        }
+        let value = serde_json::json!({"b": [1, {"z": "\u{1}", "a": 1.5}], "a": null});
+        assert_eq!(
+            digest_json(&value),
+            Digest::of(canonical_json(&value).as_bytes())
         );
     }
 
