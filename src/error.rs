@@ -1,6 +1,8 @@
 //! The crate's error: one variant per stage, and the exit code each maps to.
 
-use crate::{LoadError, ManifestError, PackageError, RenderError, ValidateError, ValuesError};
+use crate::{
+    LoadError, ManifestError, PackageError, ReleaseError, RenderError, ValidateError, ValuesError,
+};
 
 /// Any keelson failure.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +25,9 @@ pub enum Error {
     /// `lint` could not run its checks (e.g. no schema for the Kubernetes version).
     #[error(transparent)]
     Validate(#[from] ValidateError),
+    /// The release history could not be read or written.
+    #[error(transparent)]
+    Release(#[from] ReleaseError),
     /// Writing output failed.
     #[error("{path}: {source}")]
     Io {
