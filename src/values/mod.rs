@@ -457,8 +457,16 @@ pub fn merge_maps(mut a: Map<String, Value>, b: Map<String, Value>) -> Map<Strin
     a
 }
 
-/// Helm's `CoalesceValues`: chart `defaults` fill in what `user` values leave out; a user
-/// `null` deletes the chart's key; a user scalar or list replaces a chart mapping.
+/// Helm v4's `CoalesceValues` for a chart without subcharts: chart `defaults` fill in what
+/// `user` values leave out, and nested maps coalesce key by key.
+///
+/// Nulls follow Helm v4.2 exactly:
+/// - a user `null` deletes the key when the chart has it, at any depth; at the top level it
+///   is deleted even when the chart's value is null too, deeper it stays `null` then;
+/// - a user `null` for a key the chart does not have stays `null`;
+/// - chart defaults that are `null`, at any depth inside maps, are dropped (not in lists).
+///
+/// Where one side is a map and the other is not, the user's value wins (Helm warns).
 pub fn coalesce(user: &mut Map<String, Value>, defaults: &Map<String, Value>) {
     for (key, default) in defaults {
         match user.get_mut(key) {
@@ -467,15 +475,52 @@ pub fn coalesce(user: &mut Map<String, Value>, defaults: &Map<String, Value>) {
             }
             Some(Value::Object(dest)) => {
                 if let Value::Object(src) = default {
-                    coalesce(dest, src);
+                    coalesce_tables(dest, &without_nulls(src));
+                }
+            }
+            Some(_) => {}
+            None => match default {
+                Value::Null => {}
+                Value::Object(src) => {
+                    user.insert(key.clone(), Value::Object(without_nulls(src)));
+                }
+                other => {
+                    user.insert(key.clone(), other.clone());
+                }
+            },
+        }
+    }
+}
+
+/// Helm's `coalesceTablesFullKey` below the top level; `src` holds no nulls.
+fn coalesce_tables(dest: &mut Map<String, Value>, src: &Map<String, Value>) {
+    for (key, default) in src {
+        match dest.get_mut(key) {
+            Some(Value::Null) => {
+                dest.shift_remove(key);
+            }
+            Some(Value::Object(inner)) => {
+                if let Value::Object(src) = default {
+                    coalesce_tables(inner, src);
                 }
             }
             Some(_) => {}
             None => {
-                user.insert(key.clone(), default.clone());
+                dest.insert(key.clone(), default.clone());
             }
         }
     }
+}
+
+/// Helm's `cleanNilValues`: the map without its null members, at any depth of maps.
+fn without_nulls(map: &Map<String, Value>) -> Map<String, Value> {
+    map.iter()
+        .filter(|(_, value)| !value.is_null())
+        .map(|(key, value)| match value {
+            Value::Object(inner) => (key.clone(), Value::Object(without_nulls(inner))),
+            other => (key.clone(), other.clone()),
+        })
+        .collect()
 }
 
 /// Merges `layers` over the chart defaults; later layers win.
@@ -604,6 +649,39 @@ mod tests {
             Value::Object(user),
             json!({"b": {"d": 2, "f": 4}, "e": "s", "g": 5})
         );
+    }
+
+    #[test]
+    fn coalesce_drops_chart_nulls_like_helm_4_2() {
+        // Helm v4.2.3 `helm template` gives {"b": {"d": 1}, "l": [null]} here.
+        let mut user = Map::new();
+        let defaults = map(json!({"a": null, "b": {"c": null, "d": 1}, "l": [null]}));
+        coalesce(&mut user, &defaults);
+        assert_eq!(Value::Object(user), json!({"b": {"d": 1}, "l": [null]}));
+    }
+
+    #[test]
+    fn coalesce_keeps_nested_user_null_only_where_the_chart_has_no_value() {
+        // Helm v4.2.3: {"a": {"c": null, "new": null}, "top": null}; `a.b` and `x` are deleted.
+        let mut user = map(json!({
+            "a": {"b": null, "c": null, "new": null},
+            "top": null,
+            "x": null
+        }));
+        let defaults = map(json!({"a": {"b": 1, "c": null}, "x": null}));
+        coalesce(&mut user, &defaults);
+        assert_eq!(
+            Value::Object(user),
+            json!({"a": {"c": null, "new": null}, "top": null})
+        );
+    }
+
+    #[test]
+    fn coalesce_chart_nulls_under_a_user_map_are_dropped() {
+        let mut user = map(json!({"a": {"z": 1}}));
+        let defaults = map(json!({"a": {"x": null, "w": {"v": null, "u": 2}}}));
+        coalesce(&mut user, &defaults);
+        assert_eq!(Value::Object(user), json!({"a": {"z": 1, "w": {"u": 2}}}));
     }
 
     #[test]
