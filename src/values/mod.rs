@@ -368,6 +368,11 @@ fn to_json(
                 let is_merge = key
                     .as_scalar()
                     .is_some_and(|s| s.style == Style::Plain && s.text == "<<");
+                if let Some(scalar) = key.as_scalar()
+                    && !is_merge
+                {
+                    warnings.extend(key_warning(scalar, key.mark, source));
+                }
                 let value = to_json(value, source, warnings)?;
                 if is_merge {
                     match value {
@@ -394,6 +399,45 @@ fn to_json(
             Ok(Value::Object(map))
         }
     }
+}
+
+/// A warning for a plain mapping key that Helm's YAML 1.1 reader turns into another key
+/// (`on` and `yes` become `true`, `0644` becomes `420`, `1e3` becomes `1000`) or cannot
+/// use (`~`). keelson keeps keys exactly as written.
+fn key_warning(scalar: &yaml::Scalar, mark: yaml::Mark, source: &Source) -> Option<Warning> {
+    if scalar.style != Style::Plain || scalar.tag.is_some() {
+        return None;
+    }
+    let text = scalar.text.as_str();
+    let location = format!("{source}:{}:{}", mark.line, mark.column);
+    let helm_key = match yaml::resolve_kubectl(scalar) {
+        Value::String(_) => return None,
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => i.to_string(),
+            (_, Some(u), _) => u.to_string(),
+            (_, _, Some(f)) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+            (_, _, Some(f)) => f.to_string(),
+            _ => return None,
+        },
+        Value::Null => {
+            return Some(Warning {
+                location,
+                message: format!(
+                    "key `{text}` is the string \"{text}\" here (YAML 1.2) but is null to Helm's YAML 1.1, which refuses it"
+                ),
+                hint: format!("quote the key: `\"{text}\"`"),
+            });
+        }
+        Value::Array(_) | Value::Object(_) => return None,
+    };
+    (helm_key != text).then(|| Warning {
+        location,
+        message: format!(
+            "key `{text}` is the string \"{text}\" here (YAML 1.2) but Helm's YAML 1.1 reads it as the key `{helm_key}`"
+        ),
+        hint: format!("quote the key (`\"{text}\"`) to keep it, or write `{helm_key}`"),
+    })
 }
 
 fn same_reading(core: &Value, helm: &Value) -> bool {
@@ -702,6 +746,39 @@ mod tests {
         assert!(warnings[0].hint.contains("`true`"), "{}", warnings[0].hint);
         assert_eq!(warnings[1].location, "<stdin>:2:7");
         assert!(warnings[1].hint.contains("0o644"), "{}", warnings[1].hint);
+    }
+
+    #[test]
+    fn parse_warns_about_keys_yaml_1_1_reads_differently() {
+        let mut warnings = Vec::new();
+        let text = "on: 1\n0644: 2\n1e3: 3\n~: 4\ntrue: 5\n1: 6\n'yes': 7\nplain: 8\n";
+        let (values, _) = parse(text, &Source::Stdin, &mut warnings).expect("valid");
+        assert_eq!(
+            values.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["on", "0644", "1e3", "~", "true", "1", "yes", "plain"]
+        );
+        let got: Vec<(&str, &str)> = warnings
+            .iter()
+            .map(|w| (w.location.as_str(), w.hint.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "<stdin>:1:1",
+                    "quote the key (`\"on\"`) to keep it, or write `true`"
+                ),
+                (
+                    "<stdin>:2:1",
+                    "quote the key (`\"0644\"`) to keep it, or write `420`"
+                ),
+                (
+                    "<stdin>:3:1",
+                    "quote the key (`\"1e3\"`) to keep it, or write `1000`"
+                ),
+                ("<stdin>:4:1", "quote the key: `\"~\"`"),
+            ]
+        );
     }
 
     #[test]

@@ -188,7 +188,8 @@ def same(a, b):
 
 class Case:
     def __init__(self, id, chart=None, files=(), flags=(), primers=None, set_files=None,
-                 keelson=None, helm=None, warning=None, refused=None, both_fail=False):
+                 keelson=None, helm=None, helm_fails=False, warning=None, refused=None,
+                 both_fail=False):
         self.id = id
         self.chart = chart
         self.files = list(files)
@@ -197,6 +198,7 @@ class Case:
         self.set_files = set_files or {}
         self.keelson = keelson      # expected keelson values where it deliberately differs
         self.helm = helm            # what Helm gives there, to show the difference is real
+        self.helm_fails = helm_fails  # or Helm refuses the input where keelson reads it
         self.warning = warning      # regex keelson's stderr must match
         self.refused = refused      # the flag keelson refuses (Helm accepts)
         self.both_fail = both_fail
@@ -491,16 +493,27 @@ case("yaml-comments-everywhere", files=["# head\na: 1 # tail\n# mid\nb:\n  # in\
 
 # --- deliberate differences ---------------------------------------------------------------
 YAML11_HINT = r"Helm's YAML 1\.1 reads it as"
-case("diff-yes-is-a-string", chart=None, files=["a: yes\n"], keelson={"a": "yes"}, helm={"a": True},
+case("diff-yes-is-a-string", chart=None, files=["a: yes\n"],
+     keelson={"a": "yes"}, helm={"a": True},
      warning=r"\.yaml:1:4: `yes` is the string \"yes\" here .*" + YAML11_HINT)
-case("diff-on-off-are-strings", chart=None, files=["a: on\nb: off\n"], keelson={"a": "on", "b": "off"},
-     helm={"a": True, "b": False}, warning=r"\.yaml:2:4: `off`")
+case("diff-on-off-are-strings", chart=None, files=["a: on\nb: off\n"],
+     keelson={"a": "on", "b": "off"}, helm={"a": True, "b": False},
+     warning=r"\.yaml:2:4: `off`")
 case("diff-leading-zero-is-decimal", chart=None, files=["mode: 0644\n"], keelson={"mode": 644},
      helm={"mode": 420}, warning=r"\.yaml:1:7: `0644`.*\n  hint: write `0o644`")
 case("diff-int-beyond-2-53-stays-exact", chart=None, files=["a: 9007199254740993\n"],
      keelson={"a": 9007199254740993}, helm={"a": 9007199254740992})
 case("diff-json-big-int-stays-exact", chart=None, flags=[("json", "a=12345678901234567890")],
      keelson={"a": 12345678901234567890}, helm={"a": 12345678901234567000})
+
+case("diff-yaml11-bool-keys-kept", chart=None, files=["on: 1\nyes: {no: 2}\n"],
+     keelson={"on": 1, "yes": {"no": 2}}, helm={"true": {"false": 2}},
+     warning=r"\.yaml:1:1: key `on` is the string \"on\" here .* reads it as the key `true`")
+case("diff-yaml11-number-keys-kept", chart=None, files=["0644: a\n1e3: b\n"],
+     keelson={"0644": "a", "1e3": "b"}, helm={"420": "a", "1000": "b"},
+     warning=r"\.yaml:2:1: key `1e3`.*\n  hint: quote the key")
+case("diff-null-key-is-a-string", chart=None, files=["~: 1\n"], keelson={"~": 1},
+     helm_fails=True, warning=r"\.yaml:1:1: key `~`")
 
 # --- --set input Helm half-applies and keelson refuses ------------------------------------
 for kind, expr in [("set", "=1"), ("set", ".a=1"), ("set", "a[0"), ("set", "a."),
@@ -581,16 +594,20 @@ def test_values_like_helm(keelson, oracle, workdir, case):
         assert code == 2, (code, out, err)
         assert out == ""
         return
-    assert helm_error is None, helm_error
     assert code == 0, err
     got = json.loads(out)
     if case.keelson is not None:
         assert same(got, case.keelson), got
-        assert same(want, case.helm), want
-        assert not same(got, want)
+        if case.helm_fails:
+            assert helm_error is not None, f"Helm accepts it: {want}"
+        else:
+            assert helm_error is None, helm_error
+            assert same(want, case.helm), want
+            assert not same(got, want)
         if case.warning:
             assert re.search(case.warning, err), err
         return
+    assert helm_error is None, helm_error
     assert same(got, want), f"\nkeelson: {got}\nhelm:    {want}\nstderr: {err}"
 
 
