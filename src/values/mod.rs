@@ -277,7 +277,7 @@ impl std::error::Error for ValuesError {
 /// Parses one values text: YAML 1.2, several documents merged in order, top level a mapping.
 ///
 /// Plain scalars that YAML 1.1 (Helm) would read differently, such as `yes` or `0644`, are
-/// kept as YAML 1.2 reads them and draw a [`Warning`].
+/// kept as YAML 1.2 reads them and draw a [`Warning`]; so do plain keys, kept as written.
 ///
 /// # Errors
 /// [`ValuesError::Parse`] and [`ValuesError::NotAMap`].
