@@ -615,3 +615,25 @@ fn record_refuses_partial_output() {
     }
     failure(&state.run(&["render", CHART, "--record"]));
 }
+
+#[test]
+fn a_hook_printed_before_and_after_the_resources_is_recorded_and_read() {
+    const TWICE: &str = "tests/fixtures/history/hook-pre-and-post";
+    let state = State::new();
+    let recorded = state.run(&["render", TWICE, "--release", "demo", "--record"]);
+    assert_eq!(recorded.code, 0, "{}", recorded.stderr);
+    assert_eq!(recorded.stdout.matches("# Source: ").count(), 3);
+    let manifest = state.run(&["get", "manifest", "demo"]);
+    assert_eq!(manifest.code, 0, "{}", manifest.stderr);
+    assert_eq!(manifest.stdout, recorded.stdout);
+    // An upgrade runs neither install hook.
+    let diff = state.run(&["diff", "demo", TWICE]);
+    assert_eq!(diff.code, 1, "{}", diff.stderr);
+    assert!(
+        diff.stdout.ends_with(
+            "0 added, 1 removed, 0 changed, 1 unchanged\n  removed  ConfigMap/default/h\n"
+        ),
+        "{}",
+        diff.stdout
+    );
+}
