@@ -1,6 +1,6 @@
 //! Comparing two revisions object by object, as kubectl would see the change.
 
-use std::collections::BTreeMap;
+use std::cmp::Ordering;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -109,6 +109,14 @@ fn identity(resource: &ResourceDigest) -> Identity<'_> {
     )
 }
 
+/// The entries of `revision` sorted by identity, each identity once.
+fn by_identity(revision: &Revision) -> Vec<&ResourceDigest> {
+    let mut entries: Vec<&ResourceDigest> = revision.resources.iter().collect();
+    entries.sort_by(|a, b| identity(a).cmp(&identity(b)));
+    entries.dedup_by(|a, b| identity(a) == identity(b));
+    entries
+}
+
 /// The API group (`apps` for `apps/v1`, empty for the core `v1`).
 fn group(api_version: &str) -> &str {
     api_version.rsplit_once('/').map_or("", |(g, _)| g)
@@ -121,17 +129,30 @@ fn group(api_version: &str) -> &str {
 /// [`ReleaseError::Unreadable`] when an object's document cannot be found or read in its
 /// manifest (revisions read through [`super::History`] are verified and always can be).
 pub fn diff(from: &Revision, to: &Revision, options: &DiffOptions) -> Result<Diff, ReleaseError> {
-    let old: BTreeMap<Identity, &ResourceDigest> =
-        from.resources.iter().map(|r| (identity(r), r)).collect();
-    let new: BTreeMap<Identity, &ResourceDigest> =
-        to.resources.iter().map(|r| (identity(r), r)).collect();
+    // Both sides sorted by identity and walked together: no lookups, and duplicates (an
+    // object printed twice) count once, as in a map.
+    let (old, new) = (by_identity(from), by_identity(to));
+    let (mut old, mut new) = (old.into_iter().peekable(), new.into_iter().peekable());
     let mut changes = Vec::new();
     let mut unchanged = 0;
-    for (key, before) in &old {
-        match new.get(key) {
-            None => changes.push(change(ChangeKind::Removed, before, Some(before), None)),
-            Some(after) if after.digest == before.digest => unchanged += 1,
-            Some(after) => {
+    loop {
+        let order = match (old.peek(), new.peek()) {
+            (None, None) => break,
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(before), Some(after)) => identity(before).cmp(&identity(after)),
+        };
+        let before = old.next_if(|_| order != Ordering::Greater);
+        let after = new.next_if(|_| order != Ordering::Less);
+        match (before, after) {
+            (Some(before), None) => {
+                changes.push(change(ChangeKind::Removed, before, Some(before), None));
+            }
+            (None, Some(after)) => {
+                changes.push(change(ChangeKind::Added, after, None, Some(after)));
+            }
+            (Some(before), Some(after)) if before.digest == after.digest => unchanged += 1,
+            (Some(before), Some(after)) => {
                 let mut changed = change(ChangeKind::Changed, after, Some(before), Some(after));
                 let (a, b) = (view(from, before, options)?, view(to, after, options)?);
                 let id = changed.id();
@@ -147,11 +168,7 @@ pub fn diff(from: &Revision, to: &Revision, options: &DiffOptions) -> Result<Dif
                 );
                 changes.push(changed);
             }
-        }
-    }
-    for (key, after) in &new {
-        if !old.contains_key(key) {
-            changes.push(change(ChangeKind::Added, after, None, Some(after)));
+            (None, None) => break,
         }
     }
     changes.sort_by(|a, b| {
