@@ -465,7 +465,8 @@ fn edited(edit: impl FnOnce(&mut serde_json::Value)) -> State {
     let mut json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     edit(&mut json);
-    std::fs::write(&path, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    // Compact JSON writes the stored values back byte for byte.
+    std::fs::write(&path, serde_json::to_string(&json).unwrap()).unwrap();
     state
 }
 

@@ -200,14 +200,81 @@ pub struct Revision {
     pub chart: ChartRecord,
     /// sha256 over canonical JSON of `values`.
     pub values_digest: Digest,
+    /// sha256 over `values_digest` and the text of `values` as stored: lets a read check
+    /// the values without parsing them (format 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values_seal: Option<Digest>,
     /// sha256 over `manifest`.
     pub manifest_digest: Digest,
     /// One digest per object, sorted by apiVersion, kind, namespace and name.
     pub resources: Vec<ResourceDigest>,
-    /// The merged values the templates saw.
-    pub values: serde_json::Value,
+    /// The merged values the templates saw, as stored.
+    pub values: StoredValues,
     /// The stream that was printed, byte for byte.
     pub manifest: String,
+}
+
+impl Revision {
+    /// The merged values the templates saw.
+    ///
+    /// # Errors
+    /// [`ReleaseError::Unreadable`] when they are not JSON (never for a revision read
+    /// through [`History`], which checks them).
+    pub fn parse_values(&self) -> Result<serde_json::Value, ReleaseError> {
+        self.values.parse().map_err(|e| ReleaseError::Unreadable {
+            path: PathBuf::from(format!(
+                "release `{}` revision {}",
+                self.release, self.revision
+            )),
+            message: format!("its values are not JSON: {e}"),
+        })
+    }
+}
+
+/// The JSON text of a revision's values, parsed only when asked for: the values of a large
+/// release cost more to parse than its manifest costs to hash.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StoredValues(Box<serde_json::value::RawValue>);
+
+impl StoredValues {
+    /// `values` as compact JSON.
+    pub fn of(values: &serde_json::Value) -> StoredValues {
+        StoredValues(
+            serde_json::value::to_raw_value(values)
+                .expect("a JSON value has string keys, so it always serializes"),
+        )
+    }
+
+    /// The JSON text, exactly as stored.
+    pub fn text(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The values.
+    ///
+    /// # Errors
+    /// When the text is not JSON.
+    pub fn parse(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::from_str(self.0.get())
+    }
+
+    /// sha256 over `digest` and the text, each as its length (8 bytes, big-endian) then
+    /// its bytes.
+    fn seal(&self, digest: &Digest) -> Digest {
+        let mut hasher = Sha256::new();
+        for field in [digest.as_str(), self.text()] {
+            hasher.update((field.len() as u64).to_be_bytes());
+            hasher.update(field.as_bytes());
+        }
+        Digest::from_hash(&hasher.finalize())
+    }
+}
+
+impl PartialEq for StoredValues {
+    fn eq(&self, other: &StoredValues) -> bool {
+        self.text() == other.text()
+    }
 }
 
 /// What a render produced, before it gets a number and a time.
@@ -666,6 +733,8 @@ fn seal(
     updated: String,
     draft: Draft,
 ) -> Result<Revision, ReleaseError> {
+    let values_digest = digest_json(&draft.values);
+    let values = StoredValues::of(&draft.values);
     let mut revision = Revision {
         format: FORMAT,
         release: name.to_owned(),
@@ -675,10 +744,11 @@ fn seal(
         description,
         keelson_version: env!("CARGO_PKG_VERSION").to_owned(),
         chart: draft.chart,
-        values_digest: digest_json(&draft.values),
+        values_seal: Some(values.seal(&values_digest)),
+        values_digest,
         manifest_digest: Digest::of(draft.manifest.as_bytes()),
         resources: draft.resources,
-        values: draft.values,
+        values,
         manifest: draft.manifest,
     };
     if revision.resources.iter().all(|r| r.range.is_some()) {
@@ -775,9 +845,25 @@ fn verify(
             &manifest,
         ));
     }
-    let values = digest_json(&revision.values);
-    if values != revision.values_digest {
-        return Err(tampered("values".into(), &revision.values_digest, &values));
+    let sealed = revision.values.seal(&revision.values_digest);
+    if revision.format == FORMAT_1 || revision.values_seal.as_ref() != Some(&sealed) {
+        let parsed = revision
+            .values
+            .parse()
+            .map_err(|e| unreadable(format!("its values are not JSON: {e}")))?;
+        let values = digest_json(&parsed);
+        if values != revision.values_digest {
+            return Err(tampered("values".into(), &revision.values_digest, &values));
+        }
+        match &revision.values_seal {
+            _ if revision.format == FORMAT_1 => revision.values_seal = Some(sealed),
+            None => {
+                return Err(unreadable(format!(
+                    "it has no `values_seal` (format {FORMAT} records one)"
+                )));
+            }
+            Some(recorded) => return Err(tampered("values seal".into(), recorded, &sealed)),
+        }
     }
     if revision.format == FORMAT_1 {
         let objects = verify_objects(revision, path)?;
@@ -1490,6 +1576,44 @@ mod tests {
     }
 
     #[test]
+    fn edited_values_or_values_seal_are_reported() {
+        let error = read_edited(|json| json["values"]["b"] = 2.into());
+        assert!(error.contains("values digest mismatch"), "{error}");
+        let error = read_edited(|json| json["values_seal"] = Digest::of(b"x").0.into());
+        assert!(
+            error.contains(&format!(
+                "values seal digest mismatch: recorded `{}`",
+                Digest::of(b"x")
+            )),
+            "{error}"
+        );
+        let error = read_edited(|json| {
+            json.as_object_mut()
+                .expect("revision")
+                .remove("values_seal");
+        });
+        assert!(error.contains("it has no `values_seal`"), "{error}");
+    }
+
+    #[test]
+    fn reformatted_values_are_an_edit() {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let history = history(temp.path());
+        let revision = record(&history, STREAM, 10);
+        let path = revision_path(temp.path(), 1);
+        let text = std::fs::read_to_string(&path).expect("read");
+        let stored = format!("\"values\": {}", revision.values.text());
+        assert!(text.contains(&stored), "values are stored as recorded");
+        let spaced = format!("\"values\": {}", revision.values.text().replace(',', ", "));
+        std::fs::write(&path, text.replace(&stored, &spaced)).expect("write");
+        let error = history
+            .read("demo", Some(1))
+            .expect_err("edited")
+            .to_string();
+        assert!(error.contains("values seal digest mismatch"), "{error}");
+    }
+
+    #[test]
     fn an_edited_identity_is_reported() {
         let error = read_edited(|json| config_map(json)["name"] = "b".into());
         assert!(
@@ -1507,6 +1631,9 @@ mod tests {
         let mut json: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
         json["format"] = 1.into();
+        json.as_object_mut()
+            .expect("revision")
+            .remove("values_seal");
         for entry in json["resources"].as_array_mut().expect("resources") {
             let entry = entry.as_object_mut().expect("entry");
             entry.remove("range");
@@ -1519,6 +1646,7 @@ mod tests {
             read.resources, recorded.resources,
             "ranges and seals filled in"
         );
+        assert_eq!(read.values_seal, recorded.values_seal);
         let back = history
             .rollback("demo", 1, &RecordOptions::default())
             .expect("rolled back");
