@@ -58,34 +58,25 @@ fn write_node(node: &Node, out: &mut Vec<u8>) {
     }
 }
 
-/// Whether kubectl reads `scalar` as the string it holds: quoted or `!!str`, or plain and
-/// starting with a character no YAML 1.1 null, boolean, integer or float starts with (most
-/// keys and names), which spares resolving it.
+/// The plain scalars YAML 1.1 reads as null or a boolean; every other plain scalar that
+/// starts with a letter is a string (numbers start with a digit, a sign, `.` or `_`).
+const WORDS: [&str; 25] = [
+    "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true",
+    "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
+];
+
+/// Whether kubectl reads `scalar` as the string it holds: quoted or `!!str`, or plain,
+/// untagged and plainly not a null, boolean or number (most keys and names), which spares
+/// resolving it.
 fn is_string(scalar: &Scalar) -> bool {
     if scalar.style == Style::Quoted || scalar.tag == Some(CoreTag::Str) {
         return true;
     }
     scalar.tag.is_none()
         && scalar.text.bytes().next().is_some_and(|first| {
-            !first.is_ascii_digit()
-                && !matches!(
-                    first,
-                    b'+' | b'-'
-                        | b'.'
-                        | b'_'
-                        | b'~'
-                        | b'y'
-                        | b'Y'
-                        | b'n'
-                        | b'N'
-                        | b't'
-                        | b'T'
-                        | b'f'
-                        | b'F'
-                        | b'o'
-                        | b'O'
-                )
+            !first.is_ascii_digit() && !matches!(first, b'+' | b'-' | b'.' | b'_' | b'~')
         })
+        && !WORDS.contains(&scalar.text.as_str())
 }
 
 fn write_scalar(scalar: &Scalar, out: &mut Vec<u8>) {
@@ -250,9 +241,20 @@ mod tests {
                 );
             }
         }
-        for (first, rest) in
-            (0u8..=127).flat_map(|b| ["", "1", "e1", "rue", "ull", "es", "n"].map(move |r| (b, r)))
-        {
+        for word in WORDS {
+            let scalar = Scalar {
+                text: word.into(),
+                style: Style::Plain,
+                tag: None,
+            };
+            assert!(!resolve_kubectl(&scalar).is_string(), "{word}");
+        }
+        for (first, rest) in (0u8..=127).flat_map(|b| {
+            [
+                "", "1", "e1", "rue", "ull", "es", "n", "ff", "alse", "ULL", "RUE",
+            ]
+            .map(move |r| (b, r))
+        }) {
             let text = format!("{}{rest}", char::from(first));
             let scalar = Scalar {
                 text: text.clone(),
