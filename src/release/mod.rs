@@ -8,9 +8,10 @@
 //! removes the oldest revisions without ever reusing a number.
 //!
 //! Reads stay cheap on large releases: each object's entry records where its document lies
-//! in the manifest and a seal binding the entry to the manifest's digest, so a read hashes
-//! the manifest once and never parses it. Only when a check fails is the manifest parsed
-//! again, to name the object and digest that disagree.
+//! in the manifest and a seal binding the entry to the manifest's digest, and the values
+//! have a seal over their stored text, so a read hashes the manifest and values once and
+//! parses neither. Only when a check fails are they parsed again, to name the object and
+//! digest that disagree.
 
 mod canonical;
 mod diff;
@@ -757,14 +758,12 @@ fn seal(
             resource.seal = resource.range.map(|range| resource.seal(manifest, range));
         }
     } else {
-        let objects = scan(&revision).map_err(|message| ReleaseError::Unreadable {
+        let unreadable = |message| ReleaseError::Unreadable {
             path: PathBuf::from(format!("release `{name}` revision {number}")),
             message,
-        })?;
-        locate(&mut revision, &objects).map_err(|message| ReleaseError::Unreadable {
-            path: PathBuf::from(format!("release `{name}` revision {number}")),
-            message,
-        })?;
+        };
+        let objects = scan(&revision).map_err(unreadable)?;
+        locate(&mut revision, &objects).map_err(unreadable)?;
     }
     Ok(revision)
 }
@@ -805,10 +804,10 @@ fn read_file(path: &Path, name: &str, number: u64) -> Result<Revision, ReleaseEr
     Ok(revision)
 }
 
-/// Checks the digests of `revision`: the manifest's and the values' by hashing them again,
-/// and each object's by its seal and range. A format 1 revision has neither, so its
-/// manifest is parsed to recompute every object's digest, and the ranges and seals it
-/// lacks are filled in.
+/// Checks the digests of `revision`: the manifest's by hashing it again, the values' and
+/// each object's by their seals (and each object's range). A format 1 revision has no
+/// seals, so its values and manifest are parsed to recompute every digest, and the ranges
+/// and seals it lacks are filled in.
 fn verify(
     revision: &mut Revision,
     path: &Path,
