@@ -456,6 +456,96 @@ fn tampered_values_are_a_digest_mismatch() {
     );
 }
 
+/// Records revision 1 and 2 of `demo`, then edits revision 1's file as JSON.
+fn edited(edit: impl FnOnce(&mut serde_json::Value)) -> State {
+    let state = State::new();
+    state.record(&[]);
+    state.record(&["--set", "greeting=hi"]);
+    let path = state.revision_file("demo", 1);
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    edit(&mut json);
+    // Compact JSON writes the stored values back byte for byte.
+    std::fs::write(&path, serde_json::to_string(&json).unwrap()).unwrap();
+    state
+}
+
+/// The entry of the Deployment in a revision file.
+fn deployment(json: &mut serde_json::Value) -> &mut serde_json::Value {
+    json["resources"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["kind"] == "Deployment")
+        .unwrap()
+}
+
+#[test]
+fn an_edited_object_digest_is_a_digest_mismatch_for_every_command() {
+    let state = edited(|json| {
+        deployment(json)["digest"] = format!("sha256:{}", "0".repeat(64)).into();
+    });
+    settings().bind(|| {
+        insta::assert_snapshot!(
+            "history-err-edited-object-digest",
+            failure(&state.run(&["get", "digests", "demo", "--revision", "1"]))
+        );
+    });
+    for args in [
+        &["diff", "demo"][..],
+        &["history", "demo"],
+        &["rollback", "demo", "1"],
+    ] {
+        let error = failure(&state.run(args));
+        assert!(
+            error.contains(
+                "revision-000001.json: resource `apps/v1 Deployment default/demo` digest mismatch: recorded `sha256:0000"
+            ),
+            "{error}"
+        );
+    }
+    assert!(!state.revision_file("demo", 3).exists());
+}
+
+#[test]
+fn an_edited_byte_range_or_seal_is_reported() {
+    let state = edited(|json| deployment(json)["range"]["end"] = 5.into());
+    settings().bind(|| {
+        insta::assert_snapshot!(
+            "history-err-edited-range",
+            failure(&state.run(&["diff", "demo"]))
+        );
+    });
+    let state = edited(|json| {
+        deployment(json)["seal"] = format!("sha256:{}", "1".repeat(64)).into();
+    });
+    let error = failure(&state.run(&["get", "manifest", "demo", "--revision", "1"]));
+    assert!(
+        error.contains(
+            "resource `apps/v1 Deployment default/demo` seal digest mismatch: recorded `sha256:1111"
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_rehashed_manifest_names_the_changed_object() {
+    let state = edited(|json| {
+        let manifest = json["manifest"]
+            .as_str()
+            .unwrap()
+            .replacen("replicas: 1", "replicas: 9", 1);
+        let digest = keelson::release::Digest::of(manifest.as_bytes()).to_string();
+        json["manifest"] = manifest.into();
+        json["manifest_digest"] = digest.into();
+    });
+    let error = failure(&state.run(&["diff", "demo"]));
+    assert!(
+        error.contains("resource `apps/v1 Deployment default/demo` digest mismatch"),
+        "{error}"
+    );
+}
+
 #[test]
 fn an_unwritable_state_dir_prints_nothing() {
     let state = State::new();
@@ -525,4 +615,26 @@ fn record_refuses_partial_output() {
         failure(&state.run(&args));
     }
     failure(&state.run(&["render", CHART, "--record"]));
+}
+
+#[test]
+fn a_hook_printed_before_and_after_the_resources_is_recorded_and_read() {
+    const TWICE: &str = "tests/fixtures/history/hook-pre-and-post";
+    let state = State::new();
+    let recorded = state.run(&["render", TWICE, "--release", "demo", "--record"]);
+    assert_eq!(recorded.code, 0, "{}", recorded.stderr);
+    assert_eq!(recorded.stdout.matches("# Source: ").count(), 3);
+    let manifest = state.run(&["get", "manifest", "demo"]);
+    assert_eq!(manifest.code, 0, "{}", manifest.stderr);
+    assert_eq!(manifest.stdout, recorded.stdout);
+    // An upgrade runs neither install hook.
+    let diff = state.run(&["diff", "demo", TWICE]);
+    assert_eq!(diff.code, 1, "{}", diff.stderr);
+    assert!(
+        diff.stdout.ends_with(
+            "0 added, 1 removed, 0 changed, 1 unchanged\n  removed  ConfigMap/default/h\n"
+        ),
+        "{}",
+        diff.stdout
+    );
 }

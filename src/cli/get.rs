@@ -74,13 +74,13 @@ pub fn run(args: Args, out: &mut impl Write, _err: &mut impl Write) -> Result<i3
     let text = match args.what {
         What::Manifest(target) => target.read()?.manifest,
         What::Values(values) => {
-            let revision = values.target.read()?;
+            let merged = values.target.read()?.parse_values()?;
             match values.output {
-                ValuesFormat::Json => json(&revision.values)?,
-                ValuesFormat::Yaml if revision.values.as_object().is_some_and(|m| m.is_empty()) => {
+                ValuesFormat::Json => json(&merged)?,
+                ValuesFormat::Yaml if merged.as_object().is_some_and(|m| m.is_empty()) => {
                     "{}\n".to_owned()
                 }
-                ValuesFormat::Yaml => keelson::yaml::emit_value(&revision.values) + "\n",
+                ValuesFormat::Yaml => keelson::yaml::emit_value(&merged) + "\n",
             }
         }
         What::Digests(digests) => {

@@ -1,12 +1,13 @@
 //! Comparing two revisions object by object, as kubectl would see the change.
 
-use std::collections::BTreeMap;
+use std::cmp::Ordering;
+use std::path::PathBuf;
 
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
-use super::{Digest, ReleaseError, Revision, objects};
-use crate::manifest::{Manifest, kind_rank};
+use super::{Digest, MARKER, ReleaseError, ResourceDigest, Revision, document, split_document};
+use crate::manifest::kind_rank;
 use crate::yaml::{Node, NodeValue};
 
 /// What happened to one object between two revisions.
@@ -97,73 +98,77 @@ pub struct DiffOptions {
 
 /// Objects are the same object when group, kind, namespace and name match (a new version
 /// of the same API is a change, not a removal and an addition).
-type Identity = (String, String, Option<String>, String);
+type Identity<'a> = (&'a str, &'a str, Option<&'a str>, &'a str);
 
-fn identity(object: &Manifest) -> Identity {
+fn identity(resource: &ResourceDigest) -> Identity<'_> {
     (
-        object.group().to_owned(),
-        object.kind.clone(),
-        object.namespace.clone(),
-        object.name.clone(),
+        group(&resource.api_version),
+        &resource.kind,
+        resource.namespace.as_deref(),
+        &resource.name,
     )
 }
 
-/// Compares `from` with `to` object by object.
+/// The entries of `revision` sorted by identity, each identity once.
+fn by_identity(revision: &Revision) -> Vec<&ResourceDigest> {
+    let mut entries: Vec<&ResourceDigest> = revision.resources.iter().collect();
+    entries.sort_by(|a, b| identity(a).cmp(&identity(b)));
+    entries.dedup_by(|a, b| identity(a) == identity(b));
+    entries
+}
+
+/// The API group (`apps` for `apps/v1`, empty for the core `v1`).
+fn group(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(g, _)| g)
+}
+
+/// Compares `from` with `to` object by object: by their recorded digests, so only the
+/// objects that changed are read again, to show how.
 ///
 /// # Errors
-/// [`ReleaseError::Unreadable`] when a manifest does not split into objects (revisions
-/// read through [`super::History`] are verified and always do).
+/// [`ReleaseError::Unreadable`] when an object's document cannot be found or read in its
+/// manifest (revisions read through [`super::History`] are verified and always can be).
 pub fn diff(from: &Revision, to: &Revision, options: &DiffOptions) -> Result<Diff, ReleaseError> {
-    let old: BTreeMap<Identity, Manifest> = objects(from)?
-        .into_iter()
-        .map(|o| (identity(&o), o))
-        .collect();
-    let new: BTreeMap<Identity, Manifest> = objects(to)?
-        .into_iter()
-        .map(|o| (identity(&o), o))
-        .collect();
+    // Both sides sorted by identity and walked together: no lookups, and duplicates (an
+    // object printed twice) count once, as in a map.
+    let (old, new) = (by_identity(from), by_identity(to));
+    let (mut old, mut new) = (old.into_iter().peekable(), new.into_iter().peekable());
     let mut changes = Vec::new();
     let mut unchanged = 0;
-    for (key, before) in &old {
-        match new.get(key) {
-            None => changes.push(change(
-                ChangeKind::Removed,
-                before,
-                Some(before),
-                None,
-                from,
-                to,
-                options,
-            )),
-            Some(after) => {
-                let (a, b) = (object_digest(before), object_digest(after));
-                if a == b {
-                    unchanged += 1;
-                } else {
-                    changes.push(change(
-                        ChangeKind::Changed,
-                        after,
-                        Some(before),
-                        Some(after),
-                        from,
-                        to,
-                        options,
-                    ));
-                }
+    loop {
+        let order = match (old.peek(), new.peek()) {
+            (None, None) => break,
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(before), Some(after)) => identity(before).cmp(&identity(after)),
+        };
+        let before = old.next_if(|_| order != Ordering::Greater);
+        let after = new.next_if(|_| order != Ordering::Less);
+        match (before, after) {
+            (Some(before), None) => {
+                changes.push(change(ChangeKind::Removed, before, Some(before), None));
             }
-        }
-    }
-    for (key, after) in &new {
-        if !old.contains_key(key) {
-            changes.push(change(
-                ChangeKind::Added,
-                after,
-                None,
-                Some(after),
-                from,
-                to,
-                options,
-            ));
+            (None, Some(after)) => {
+                changes.push(change(ChangeKind::Added, after, None, Some(after)));
+            }
+            (Some(before), Some(after)) if before.digest == after.digest => unchanged += 1,
+            (Some(before), Some(after)) => {
+                let mut changed = change(ChangeKind::Changed, after, Some(before), Some(after));
+                let (a, b) = (view(from, before, options)?, view(to, after, options)?);
+                let id = changed.id();
+                changed.patch = Some(
+                    similar::TextDiff::from_lines(&a, &b)
+                        .unified_diff()
+                        .context_radius(options.context)
+                        .header(
+                            &format!("{id} (revision {})", from.revision),
+                            &format!("{id} (revision {})", to.revision),
+                        )
+                        .to_string(),
+                );
+                changes.push(changed);
+            }
+            (None, None) => break,
         }
     }
     changes.sort_by(|a, b| {
@@ -185,53 +190,55 @@ pub fn diff(from: &Revision, to: &Revision, options: &DiffOptions) -> Result<Dif
 
 fn change(
     kind: ChangeKind,
-    either: &Manifest,
-    before: Option<&Manifest>,
-    after: Option<&Manifest>,
-    from: &Revision,
-    to: &Revision,
-    options: &DiffOptions,
+    either: &ResourceDigest,
+    before: Option<&ResourceDigest>,
+    after: Option<&ResourceDigest>,
 ) -> Change {
-    let patch = match (before, after) {
-        (Some(before), Some(after)) => {
-            let id = match &either.namespace {
-                Some(ns) => format!("{}/{ns}/{}", either.kind, either.name),
-                None => format!("{}/{}", either.kind, either.name),
-            };
-            let (a, b) = (view(before, options), view(after, options));
-            let text = similar::TextDiff::from_lines(&a, &b)
-                .unified_diff()
-                .context_radius(options.context)
-                .header(
-                    &format!("{id} (revision {})", from.revision),
-                    &format!("{id} (revision {})", to.revision),
-                )
-                .to_string();
-            Some(text)
-        }
-        _ => None,
-    };
     Change {
         change: kind,
         api_version: either.api_version.clone(),
         kind: either.kind.clone(),
         namespace: either.namespace.clone(),
         name: either.name.clone(),
-        from_digest: before.map(object_digest),
-        to_digest: after.map(object_digest),
-        patch,
+        from_digest: before.map(|r| r.digest.clone()),
+        to_digest: after.map(|r| r.digest.clone()),
+        patch: None,
     }
 }
 
-fn object_digest(object: &Manifest) -> Digest {
-    super::digest_json(&object.node.to_kubectl_json())
-}
-
-/// The object's YAML, with each Secret value replaced by its digest unless asked otherwise.
-fn view(object: &Manifest, options: &DiffOptions) -> String {
-    if options.show_secrets || object.kind != "Secret" || !object.group().is_empty() {
-        return object.to_yaml();
+/// The object's YAML as recorded (keelson's canonical layout), with each Secret value
+/// replaced by its digest unless asked otherwise.
+fn view(
+    revision: &Revision,
+    resource: &ResourceDigest,
+    options: &DiffOptions,
+) -> Result<String, ReleaseError> {
+    let document = document(revision, resource)?;
+    if options.show_secrets || resource.kind != "Secret" || !group(&resource.api_version).is_empty()
+    {
+        // The document is `---`, the `# Source:` line, then the object as keelson emits it.
+        let body = document
+            .strip_prefix(MARKER)
+            .and_then(|rest| rest.split_once('\n'))
+            .map_or(document, |(_, body)| body);
+        return Ok(body.to_owned());
     }
+    let unreadable = |message: String| ReleaseError::Unreadable {
+        path: PathBuf::from(format!(
+            "release `{}` revision {}",
+            revision.release, revision.revision
+        )),
+        message,
+    };
+    let objects =
+        split_document(document, &revision.chart.name, &revision.namespace).map_err(unreadable)?;
+    let [object] = objects.as_slice() else {
+        return Err(unreadable(format!(
+            "the document of resource `{}` holds {} objects",
+            resource.label(),
+            objects.len()
+        )));
+    };
     let mut node = object.node.clone();
     for field in ["data", "stringData"] {
         if let Some(Node {
@@ -249,35 +256,33 @@ fn view(object: &Manifest, options: &DiffOptions) -> String {
             }
         }
     }
-    crate::yaml::emit_document(&node)
+    Ok(crate::yaml::emit_document(&node))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::release::{ChartRecord, FORMAT};
+    use crate::release::{ChartRecord, Draft, seal, split_stream};
 
+    /// Revision `number` of release `demo` holding `manifest`, sealed as a record seals it.
     fn revision(number: u64, manifest: &str) -> Revision {
-        Revision {
-            format: FORMAT,
-            release: "demo".into(),
+        let draft = Draft {
             namespace: "team".into(),
-            revision: number,
-            updated: String::new(),
-            description: String::new(),
-            keelson_version: String::new(),
             chart: ChartRecord {
                 name: "demo".into(),
                 version: "1.0.0".into(),
                 app_version: None,
                 digest: Digest::of(b""),
             },
-            values_digest: Digest::of(b""),
-            manifest_digest: Digest::of(b""),
-            resources: Vec::new(),
             values: serde_json::Value::Null,
             manifest: manifest.into(),
-        }
+            resources: split_stream(manifest, "demo", "team")
+                .expect("split")
+                .iter()
+                .map(|(object, range)| ResourceDigest::of(object, *range))
+                .collect(),
+        };
+        seal("demo", number, String::new(), String::new(), draft).expect("sealed")
     }
 
     fn cm(name: &str, value: &str) -> String {

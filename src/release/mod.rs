@@ -2,11 +2,18 @@
 //! that can be listed, verified, compared and restored without a cluster.
 //!
 //! A [`Revision`] holds the exact stream that was printed, the values and chart it came
-//! from, and sha256 digests of all three and of every object. Every read recomputes the
+//! from, and sha256 digests of all three and of every object. Every read checks the
 //! digests, so an edited or damaged revision is reported and never used. History only
 //! grows: a rollback records a copy of an old revision under a new number, and pruning
 //! removes the oldest revisions without ever reusing a number.
+//!
+//! Reads stay cheap on large releases: each object's entry records where its document lies
+//! in the manifest and a seal binding the entry to the manifest's digest, and the values
+//! have a seal over their stored text, so a read hashes the manifest and values once and
+//! parses neither. Only when a check fails are they parsed again, to name the object and
+//! digest that disagree.
 
+mod canonical;
 mod diff;
 mod store;
 mod time;
@@ -22,11 +29,18 @@ use crate::manifest::{self, Manifest, Selection};
 use crate::render::{Rendered, RenderedTemplate};
 use crate::{Error, Event, Release, RenderRequest};
 
+pub use canonical::object_digest;
 pub use diff::{Change, ChangeKind, Diff, DiffOptions, diff};
 pub use time::rfc3339;
 
-/// Version of the revision file format.
-pub const FORMAT: u32 = 1;
+/// Version of the revision file format this keelson writes.
+pub const FORMAT: u32 = 2;
+
+/// The first format, without byte ranges and seals: still read, verified by parsing.
+const FORMAT_1: u32 = 1;
+
+/// How every document of a recorded stream starts.
+const MARKER: &str = "---\n# Source: ";
 
 /// Longest release name (Helm's limit: names are used in object names and labels).
 pub const MAX_NAME_LENGTH: usize = 53;
@@ -39,10 +53,11 @@ pub struct Digest(String);
 impl Digest {
     /// The digest of `bytes`.
     pub fn of(bytes: &[u8]) -> Digest {
-        Digest(format!(
-            "sha256:{}",
-            crate::render::hex(&Sha256::digest(bytes))
-        ))
+        Digest::from_hash(&Sha256::digest(bytes))
+    }
+
+    fn from_hash(hash: &[u8]) -> Digest {
+        Digest(format!("sha256:{}", crate::render::hex(hash)))
     }
 
     /// The full `sha256:…` text.
@@ -91,17 +106,65 @@ pub struct ResourceDigest {
     pub name: String,
     /// [`Manifest::digest`]: sha256 over canonical JSON of what kubectl reads.
     pub digest: Digest,
+    /// Where the object's document (`---`, `# Source:` line, object) lies in the manifest
+    /// (format 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<ByteRange>,
+    /// sha256 over the manifest digest and this entry's identity, digest and range: ties
+    /// the entry to the exact text it was computed from (format 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal: Option<Digest>,
+}
+
+/// Byte offsets of a document in a revision's manifest, `start` included, `end` not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ByteRange {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl fmt::Display for ByteRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
+    }
 }
 
 impl ResourceDigest {
-    fn of(object: &Manifest) -> ResourceDigest {
+    fn of(object: &Manifest, range: ByteRange) -> ResourceDigest {
         ResourceDigest {
             api_version: object.api_version.clone(),
             kind: object.kind.clone(),
             namespace: object.namespace.clone(),
             name: object.name.clone(),
-            digest: digest_json(&object.node.to_kubectl_json()),
+            digest: object_digest(&object.node),
+            range: Some(range),
+            seal: None,
         }
+    }
+
+    /// The seal of this entry in a manifest whose digest is `manifest`: sha256 over each
+    /// field as its length (8 bytes, big-endian) then its bytes.
+    fn seal(&self, manifest: &Digest, range: ByteRange) -> Digest {
+        let mut hasher = Sha256::new();
+        let namespace = self.namespace.as_deref();
+        for field in [
+            manifest.as_str(),
+            &self.api_version,
+            &self.kind,
+            if namespace.is_some() { "1" } else { "0" },
+            namespace.unwrap_or(""),
+            &self.name,
+            self.digest.as_str(),
+        ] {
+            hasher.update((field.len() as u64).to_be_bytes());
+            hasher.update(field.as_bytes());
+        }
+        hasher.update((range.start as u64).to_be_bytes());
+        hasher.update((range.end as u64).to_be_bytes());
+        Digest::from_hash(&hasher.finalize())
     }
 
     /// `apiVersion kind namespace/name`, as tables print it.
@@ -138,14 +201,81 @@ pub struct Revision {
     pub chart: ChartRecord,
     /// sha256 over canonical JSON of `values`.
     pub values_digest: Digest,
+    /// sha256 over `values_digest` and the text of `values` as stored: lets a read check
+    /// the values without parsing them (format 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values_seal: Option<Digest>,
     /// sha256 over `manifest`.
     pub manifest_digest: Digest,
     /// One digest per object, sorted by apiVersion, kind, namespace and name.
     pub resources: Vec<ResourceDigest>,
-    /// The merged values the templates saw.
-    pub values: serde_json::Value,
+    /// The merged values the templates saw, as stored.
+    pub values: StoredValues,
     /// The stream that was printed, byte for byte.
     pub manifest: String,
+}
+
+impl Revision {
+    /// The merged values the templates saw.
+    ///
+    /// # Errors
+    /// [`ReleaseError::Unreadable`] when they are not JSON (never for a revision read
+    /// through [`History`], which checks them).
+    pub fn parse_values(&self) -> Result<serde_json::Value, ReleaseError> {
+        self.values.parse().map_err(|e| ReleaseError::Unreadable {
+            path: PathBuf::from(format!(
+                "release `{}` revision {}",
+                self.release, self.revision
+            )),
+            message: format!("its values are not JSON: {e}"),
+        })
+    }
+}
+
+/// The JSON text of a revision's values, parsed only when asked for: the values of a large
+/// release cost more to parse than its manifest costs to hash.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StoredValues(Box<serde_json::value::RawValue>);
+
+impl StoredValues {
+    /// `values` as compact JSON.
+    pub fn of(values: &serde_json::Value) -> StoredValues {
+        StoredValues(
+            serde_json::value::to_raw_value(values)
+                .expect("a JSON value has string keys, so it always serializes"),
+        )
+    }
+
+    /// The JSON text, exactly as stored.
+    pub fn text(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The values.
+    ///
+    /// # Errors
+    /// When the text is not JSON.
+    pub fn parse(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::from_str(self.0.get())
+    }
+
+    /// sha256 over `digest` and the text, each as its length (8 bytes, big-endian) then
+    /// its bytes.
+    fn seal(&self, digest: &Digest) -> Digest {
+        let mut hasher = Sha256::new();
+        for field in [digest.as_str(), self.text()] {
+            hasher.update((field.len() as u64).to_be_bytes());
+            hasher.update(field.as_bytes());
+        }
+        Digest::from_hash(&hasher.finalize())
+    }
+}
+
+impl PartialEq for StoredValues {
+    fn eq(&self, other: &StoredValues) -> bool {
+        self.text() == other.text()
+    }
 }
 
 /// What a render produced, before it gets a number and a time.
@@ -159,7 +289,8 @@ pub struct Draft {
     pub values: serde_json::Value,
     /// The full stream (`--phase all`).
     pub manifest: String,
-    /// One digest per object of the stream, sorted.
+    /// One digest per object of the stream, sorted; each with its document's range (an
+    /// entry without one makes recording parse the manifest to find it).
     pub resources: Vec<ResourceDigest>,
 }
 
@@ -174,8 +305,19 @@ impl Draft {
             &Selection::default(),
             &release.template_paths(),
         )?;
-        let mut resources: Vec<ResourceDigest> =
-            objects.iter().map(|o| ResourceDigest::of(o)).collect();
+        // Printing object by object gives the stream `to_stream` prints for all of them,
+        // and where each object's document lies in it.
+        let mut manifest = String::new();
+        let mut resources = Vec::with_capacity(objects.len());
+        for object in &objects {
+            let start = manifest.len();
+            manifest.push_str(&release.manifests.to_stream(&[object]));
+            let range = ByteRange {
+                start,
+                end: manifest.len(),
+            };
+            resources.push(ResourceDigest::of(object, range));
+        }
         resources.sort();
         Ok(Draft {
             namespace: release.info.namespace.clone(),
@@ -186,15 +328,15 @@ impl Draft {
                 digest: chart_digest(&release.chart.files),
             },
             values: serde_json::Value::Object(release.values.map.clone()),
-            manifest: release.manifests.to_stream(&objects),
+            manifest,
             resources,
         })
     }
 }
 
 /// sha256 over the canonical JSON of `value` (keys sorted, no whitespace): the same bytes
-/// as [`crate::manifest::canonical_json`], hence the same digest as [`Manifest::digest`] for an object, but
-/// streamed into the hasher without building a sorted copy (recording stays cheap).
+/// as [`crate::manifest::canonical_json`], streamed into the hasher without building a
+/// sorted copy. For objects, [`object_digest`] starts from the YAML node instead.
 pub fn digest_json(value: &serde_json::Value) -> Digest {
     struct Sorted<'a>(&'a serde_json::Value);
     impl Serialize for Sorted<'_> {
@@ -221,23 +363,11 @@ pub fn digest_json(value: &serde_json::Value) -> Digest {
             }
         }
     }
-    struct Hasher(Sha256);
-    impl std::io::Write for Hasher {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.update(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut hasher = Hasher(Sha256::new());
-    // Writing JSON into a hasher cannot fail: the writer never errs and keys are strings.
-    let _ = serde_json::to_writer(&mut hasher, &Sorted(value));
-    Digest(format!(
-        "sha256:{}",
-        crate::render::hex(&hasher.0.finalize())
-    ))
+    // One buffer, hashed at once: serde_json writes a token at a time.
+    let mut json = Vec::with_capacity(4096);
+    // Writing JSON into a Vec cannot fail: the writer never errs and keys are strings.
+    let _ = serde_json::to_writer(&mut json, &Sorted(value));
+    Digest::of(&json)
 }
 
 /// sha256 over chart files in path order: for each, the path, a NUL, the length as 8
@@ -564,6 +694,7 @@ impl History {
         let old = read_file(&dir.join(store::file_name(number)), name, number)?;
         let next = numbers.last().map_or(1, |last| last + 1);
         let revision = Revision {
+            format: FORMAT,
             revision: next,
             updated: rfc3339((self.clock)()),
             description: format!("Rollback to {target}"),
@@ -595,7 +726,7 @@ impl History {
     }
 }
 
-/// Gives `draft` its number, time and digests, checking that its manifest splits.
+/// Gives `draft` its number, time, digests and seals.
 fn seal(
     name: &str,
     number: u64,
@@ -603,7 +734,9 @@ fn seal(
     updated: String,
     draft: Draft,
 ) -> Result<Revision, ReleaseError> {
-    Ok(Revision {
+    let values_digest = digest_json(&draft.values);
+    let values = StoredValues::of(&draft.values);
+    let mut revision = Revision {
         format: FORMAT,
         release: name.to_owned(),
         namespace: draft.namespace,
@@ -612,12 +745,27 @@ fn seal(
         description,
         keelson_version: env!("CARGO_PKG_VERSION").to_owned(),
         chart: draft.chart,
-        values_digest: digest_json(&draft.values),
+        values_seal: Some(values.seal(&values_digest)),
+        values_digest,
         manifest_digest: Digest::of(draft.manifest.as_bytes()),
         resources: draft.resources,
-        values: draft.values,
+        values,
         manifest: draft.manifest,
-    })
+    };
+    if revision.resources.iter().all(|r| r.range.is_some()) {
+        let manifest = &revision.manifest_digest;
+        for resource in &mut revision.resources {
+            resource.seal = resource.range.map(|range| resource.seal(manifest, range));
+        }
+    } else {
+        let unreadable = |message| ReleaseError::Unreadable {
+            path: PathBuf::from(format!("release `{name}` revision {number}")),
+            message,
+        };
+        let objects = scan(&revision).map_err(unreadable)?;
+        locate(&mut revision, &objects).map_err(unreadable)?;
+    }
+    Ok(revision)
 }
 
 /// Picks `wanted` (or the latest) among `numbers`.
@@ -647,24 +795,32 @@ fn read_file(path: &Path, name: &str, number: u64) -> Result<Revision, ReleaseEr
         action: "read revision",
         source,
     })?;
-    let revision: Revision = serde_json::from_str(&text).map_err(|e| ReleaseError::Unreadable {
-        path: path.to_owned(),
-        message: e.to_string(),
-    })?;
-    verify(&revision, path, name, number)?;
+    let mut revision: Revision =
+        serde_json::from_str(&text).map_err(|e| ReleaseError::Unreadable {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+    verify(&mut revision, path, name, number)?;
     Ok(revision)
 }
 
-/// Recomputes the digests of `revision`: the manifest's, the values', and each object's
-/// after splitting the manifest again.
-fn verify(revision: &Revision, path: &Path, name: &str, number: u64) -> Result<(), ReleaseError> {
+/// Checks the digests of `revision`: the manifest's by hashing it again, the values' and
+/// each object's by their seals (and each object's range). A format 1 revision has no
+/// seals, so its values and manifest are parsed to recompute every digest, and the ranges
+/// and seals it lacks are filled in.
+fn verify(
+    revision: &mut Revision,
+    path: &Path,
+    name: &str,
+    number: u64,
+) -> Result<(), ReleaseError> {
     let unreadable = |message: String| ReleaseError::Unreadable {
         path: path.to_owned(),
         message,
     };
-    if revision.format != FORMAT {
+    if revision.format != FORMAT && revision.format != FORMAT_1 {
         return Err(unreadable(format!(
-            "format {} is not supported (this keelson reads format {FORMAT})",
+            "format {} is not supported (this keelson reads formats {FORMAT_1} and {FORMAT})",
             revision.format
         )));
     }
@@ -688,18 +844,185 @@ fn verify(revision: &Revision, path: &Path, name: &str, number: u64) -> Result<(
             &manifest,
         ));
     }
-    let values = digest_json(&revision.values);
-    if values != revision.values_digest {
-        return Err(tampered("values".into(), &revision.values_digest, &values));
+    let sealed = revision.values.seal(&revision.values_digest);
+    if revision.format == FORMAT_1 || revision.values_seal.as_ref() != Some(&sealed) {
+        let parsed = revision
+            .values
+            .parse()
+            .map_err(|e| unreadable(format!("its values are not JSON: {e}")))?;
+        let values = digest_json(&parsed);
+        if values != revision.values_digest {
+            return Err(tampered("values".into(), &revision.values_digest, &values));
+        }
+        match &revision.values_seal {
+            _ if revision.format == FORMAT_1 => revision.values_seal = Some(sealed),
+            None => {
+                return Err(unreadable(format!(
+                    "it has no `values_seal` (format {FORMAT} records one)"
+                )));
+            }
+            Some(recorded) => return Err(tampered("values seal".into(), recorded, &sealed)),
+        }
     }
-    let objects = split_stream(
-        &revision.manifest,
-        &revision.chart.name,
-        &revision.namespace,
-    )
-    .map_err(unreadable)?;
-    let mut found: Vec<ResourceDigest> = objects.iter().map(ResourceDigest::of).collect();
-    found.sort();
+    if revision.format == FORMAT_1 {
+        let objects = verify_objects(revision, path)?;
+        return locate(revision, &objects).map_err(unreadable);
+    }
+    if let Err(problem) = check_entries(revision) {
+        // Name the object whose text and digest disagree when there is one; otherwise the
+        // text is sound and an entry's range or seal was changed.
+        verify_objects(revision, path)?;
+        return Err(problem.into_error(path));
+    }
+    Ok(())
+}
+
+/// Why the entries of a format 2 revision do not fit its manifest.
+enum Problem {
+    /// An entry has no range or no seal.
+    Missing { label: String, field: &'static str },
+    /// An entry's range is not a document of the manifest.
+    NotADocument { label: String, range: ByteRange },
+    /// An entry's seal is not the one its fields and the manifest digest give.
+    Seal {
+        label: String,
+        expected: Digest,
+        found: Digest,
+    },
+    /// Two entries claim the same bytes.
+    Overlap {
+        label: String,
+        range: ByteRange,
+        other: String,
+        other_range: ByteRange,
+    },
+    /// Bytes of the manifest that no entry claims.
+    Unclaimed { range: ByteRange },
+}
+
+impl Problem {
+    fn into_error(self, path: &Path) -> ReleaseError {
+        let unreadable = |message: String| ReleaseError::Unreadable {
+            path: path.to_owned(),
+            message,
+        };
+        match self {
+            Problem::Missing { label, field } => unreadable(format!(
+                "{label} has no `{field}` (format {FORMAT} records one for every resource)"
+            )),
+            Problem::NotADocument { label, range } => unreadable(format!(
+                "{label}: bytes {range} of the manifest are not one of its documents"
+            )),
+            Problem::Seal {
+                label,
+                expected,
+                found,
+            } => ReleaseError::Tampered {
+                path: path.to_owned(),
+                what: format!("{label} seal"),
+                expected: expected.to_string(),
+                found: found.to_string(),
+            },
+            Problem::Overlap {
+                label,
+                range,
+                other,
+                other_range,
+            } => unreadable(format!(
+                "{label} (bytes {range}) overlaps {other} (bytes {other_range}) in the manifest"
+            )),
+            Problem::Unclaimed { range } => unreadable(format!(
+                "bytes {range} of the manifest belong to no resource"
+            )),
+        }
+    }
+}
+
+fn label(resource: &ResourceDigest) -> String {
+    format!("resource `{}`", resource.label())
+}
+
+/// Checks without parsing that each entry's seal holds and that the entries' ranges are
+/// documents of the manifest that cover it exactly, each byte once.
+fn check_entries(revision: &Revision) -> Result<(), Problem> {
+    let mut spans = Vec::with_capacity(revision.resources.len());
+    for resource in &revision.resources {
+        let missing = |field| Problem::Missing {
+            label: label(resource),
+            field,
+        };
+        let range = resource.range.ok_or_else(|| missing("range"))?;
+        let recorded = resource.seal.as_ref().ok_or_else(|| missing("seal"))?;
+        if !revision
+            .manifest
+            .get(range.start..range.end)
+            .is_some_and(|document| document.starts_with(MARKER))
+        {
+            return Err(Problem::NotADocument {
+                label: label(resource),
+                range,
+            });
+        }
+        let found = resource.seal(&revision.manifest_digest, range);
+        if found != *recorded {
+            return Err(Problem::Seal {
+                label: label(resource),
+                expected: recorded.clone(),
+                found,
+            });
+        }
+        spans.push((range, resource));
+    }
+    spans.sort_by_key(|(range, _)| (range.start, range.end));
+    let mut covered = 0;
+    let mut previous: Option<(ByteRange, &ResourceDigest)> = None;
+    for (range, resource) in spans {
+        if range.start < covered
+            && let Some((other_range, other)) = previous
+        {
+            return Err(Problem::Overlap {
+                label: label(resource),
+                range,
+                other: label(other),
+                other_range,
+            });
+        }
+        if range.start > covered {
+            return Err(Problem::Unclaimed {
+                range: ByteRange {
+                    start: covered,
+                    end: range.start,
+                },
+            });
+        }
+        covered = range.end;
+        previous = Some((range, resource));
+    }
+    if covered != revision.manifest.len() {
+        return Err(Problem::Unclaimed {
+            range: ByteRange {
+                start: covered,
+                end: revision.manifest.len(),
+            },
+        });
+    }
+    Ok(())
+}
+
+/// Parses the manifest and recomputes every object's digest, reporting the first object
+/// whose digest differs from the recorded one, or that only one side has.
+fn verify_objects(
+    revision: &Revision,
+    path: &Path,
+) -> Result<Vec<(Manifest, ByteRange)>, ReleaseError> {
+    let objects = scan(revision).map_err(|message| ReleaseError::Unreadable {
+        path: path.to_owned(),
+        message,
+    })?;
+    let found: Vec<ResourceDigest> = objects
+        .iter()
+        .map(|(object, range)| ResourceDigest::of(object, *range))
+        .collect();
     let recorded: BTreeMap<Key, &Digest> = revision.resources.iter().map(digest_key).collect();
     let now: BTreeMap<Key, &Digest> = found.iter().map(digest_key).collect();
     let missing = Digest("(none)".into());
@@ -709,6 +1032,12 @@ fn verify(revision: &Revision, path: &Path, name: &str, number: u64) -> Result<(
             namespace.unwrap_or("")
         )
     };
+    let tampered = |what: String, expected: &Digest, found: &Digest| ReleaseError::Tampered {
+        path: path.to_owned(),
+        what,
+        expected: expected.to_string(),
+        found: found.to_string(),
+    };
     for (k, expected) in &recorded {
         let found = now.get(k).copied().unwrap_or(&missing);
         if found != *expected {
@@ -717,6 +1046,45 @@ fn verify(revision: &Revision, path: &Path, name: &str, number: u64) -> Result<(
     }
     if let Some((k, extra)) = now.iter().find(|(k, _)| !recorded.contains_key(*k)) {
         return Err(tampered(label(k), &missing, extra));
+    }
+    Ok(objects)
+}
+
+/// Gives each entry of `revision` the range of its object among `objects` (its manifest,
+/// parsed), and its seal.
+fn locate(revision: &mut Revision, objects: &[(Manifest, ByteRange)]) -> Result<(), String> {
+    let mut ranges: BTreeMap<Key, Vec<ByteRange>> = BTreeMap::new();
+    for (object, range) in objects.iter().rev() {
+        let key = (
+            object.api_version.as_str(),
+            object.kind.as_str(),
+            object.namespace.as_deref(),
+            object.name.as_str(),
+        );
+        ranges.entry(key).or_default().push(*range);
+    }
+    let mut located = Vec::with_capacity(revision.resources.len());
+    for resource in &revision.resources {
+        let key = digest_key(resource).0;
+        let range = ranges
+            .get_mut(&key)
+            .and_then(Vec::pop)
+            .ok_or_else(|| format!("{} is not in its manifest", label(resource)))?;
+        located.push(range);
+    }
+    let shared = objects
+        .windows(2)
+        .find(|pair| matches!(pair, [(_, a), (_, b)] if a == b));
+    if let Some([(object, range), _]) = shared {
+        return Err(format!(
+            "bytes {range} of its manifest hold more than one object (`{}`); keelson records one object per document",
+            object.id()
+        ));
+    }
+    let manifest = revision.manifest_digest.clone();
+    for (resource, range) in revision.resources.iter_mut().zip(located) {
+        resource.seal = Some(resource.seal(&manifest, range));
+        resource.range = Some(range);
     }
     Ok(())
 }
@@ -731,40 +1099,65 @@ fn digest_key(r: &ResourceDigest) -> (Key<'_>, &Digest) {
     )
 }
 
-/// Splits a printed stream (`---`, `# Source: CHART/PATH`, object) back into objects.
-fn split_stream(stream: &str, chart_name: &str, namespace: &str) -> Result<Vec<Manifest>, String> {
-    const MARKER: &str = "---\n# Source: ";
-    let starts: Vec<usize> = stream
+/// Splits a revision's manifest (`---`, `# Source: CHART/PATH`, object, per document) back
+/// into objects, in stream order, each with the range of its document.
+fn scan(revision: &Revision) -> Result<Vec<(Manifest, ByteRange)>, String> {
+    split_stream(
+        &revision.manifest,
+        &revision.chart.name,
+        &revision.namespace,
+    )
+}
+
+/// Splits a printed stream into objects, in stream order, each with its document's range.
+fn split_stream(
+    stream: &str,
+    chart_name: &str,
+    namespace: &str,
+) -> Result<Vec<(Manifest, ByteRange)>, String> {
+    let mut starts: Vec<usize> = stream
         .match_indices(MARKER)
         .map(|(at, _)| at)
         .filter(|&at| at == 0 || stream.as_bytes().get(at - 1) == Some(&b'\n'))
         .collect();
-    let mut templates = Vec::new();
-    let preamble = stream
-        .get(..starts.first().copied().unwrap_or(stream.len()))
-        .unwrap_or("");
-    if !preamble.is_empty() {
-        templates.push(RenderedTemplate {
-            path: String::new(),
-            output: preamble.to_owned(),
-        });
+    if starts.first() != Some(&0) && !stream.is_empty() {
+        // Text before the first document: parsed like one, so that it is reported.
+        starts.insert(0, 0);
     }
+    let mut objects = Vec::new();
     for (index, &start) in starts.iter().enumerate() {
-        let end = starts.get(index + 1).copied().unwrap_or(stream.len());
-        let document = stream.get(start + MARKER.len()..end).unwrap_or("");
-        let (path, body) = document.split_once('\n').unwrap_or((document, ""));
-        let path = path
-            .strip_prefix(chart_name)
-            .and_then(|p| p.strip_prefix('/'))
-            .unwrap_or(path);
-        templates.push(RenderedTemplate {
-            path: path.to_owned(),
-            output: body.to_owned(),
-        });
+        let range = ByteRange {
+            start,
+            end: starts.get(index + 1).copied().unwrap_or(stream.len()),
+        };
+        let document = stream.get(range.start..range.end).unwrap_or("");
+        for object in split_document(document, chart_name, namespace)? {
+            objects.push((object, range));
+        }
     }
+    Ok(objects)
+}
+
+/// The objects of one document of a recorded stream.
+fn split_document(
+    document: &str,
+    chart_name: &str,
+    namespace: &str,
+) -> Result<Vec<Manifest>, String> {
+    let (path, body) = match document.strip_prefix(MARKER) {
+        Some(rest) => rest.split_once('\n').unwrap_or((rest, "")),
+        None => ("", document),
+    };
+    let path = path
+        .strip_prefix(chart_name)
+        .and_then(|p| p.strip_prefix('/'))
+        .unwrap_or(path);
     let rendered = Rendered {
         chart_name: chart_name.to_owned(),
-        templates,
+        templates: vec![RenderedTemplate {
+            path: path.to_owned(),
+            output: body.to_owned(),
+        }],
         notes: None,
     };
     let manifests = manifest::split(&rendered, namespace, &|p| p.to_owned())
@@ -774,6 +1167,26 @@ fn split_stream(stream: &str, chart_name: &str, namespace: &str) -> Result<Vec<M
         .into_iter()
         .chain(manifests.hooks)
         .collect())
+}
+
+/// The text of `resource`'s document in `revision`'s manifest.
+fn document<'a>(
+    revision: &'a Revision,
+    resource: &ResourceDigest,
+) -> Result<&'a str, ReleaseError> {
+    resource
+        .range
+        .and_then(|range| revision.manifest.get(range.start..range.end))
+        .ok_or_else(|| ReleaseError::Unreadable {
+            path: PathBuf::from(format!(
+                "release `{}` revision {}",
+                revision.release, revision.revision
+            )),
+            message: format!(
+                "{} has no range in its manifest (read revisions through `History`)",
+                label(resource)
+            ),
+        })
 }
 
 /// The release `request` names.
@@ -832,26 +1245,6 @@ pub fn preview(latest: &Revision, request: &RenderRequest) -> Result<(Revision, 
     Ok((revision, release))
 }
 
-/// Splits a verified revision's manifest into its objects.
-///
-/// # Errors
-/// [`ReleaseError::Unreadable`] when the manifest does not split (only for revisions not
-/// read through [`History`]).
-pub fn objects(revision: &Revision) -> Result<Vec<Manifest>, ReleaseError> {
-    split_stream(
-        &revision.manifest,
-        &revision.chart.name,
-        &revision.namespace,
-    )
-    .map_err(|message| ReleaseError::Unreadable {
-        path: PathBuf::from(format!(
-            "{} revision {}",
-            revision.release, revision.revision
-        )),
-        message,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -874,7 +1267,7 @@ mod tests {
                 let mut r: Vec<ResourceDigest> = split_stream(manifest, "demo", "team")
                     .expect("split")
                     .iter()
-                    .map(ResourceDigest::of)
+                    .map(|(object, range)| ResourceDigest::of(object, *range))
                     .collect();
                 r.sort();
                 r
@@ -1022,7 +1415,7 @@ mod tests {
 
     #[test]
     fn streamed_digests_equal_manifest_digests() {
-        for object in split_stream(STREAM, "demo", "team").expect("split") {
+        for (object, _) in split_stream(STREAM, "demo", "team").expect("split") {
             assert_eq!(
                 digest_json(&object.node.to_kubectl_json()).as_str(),
                 object.digest()
@@ -1054,11 +1447,235 @@ mod tests {
     }
 
     #[test]
-    fn the_stream_splits_back_into_its_sources() {
+    fn the_stream_splits_back_into_its_documents() {
         let objects = split_stream(STREAM, "demo", "team").expect("split");
-        let sources: Vec<&str> = objects.iter().map(|o| o.source.as_str()).collect();
-        assert_eq!(sources, ["templates/b.yaml", "templates/a.yaml"]);
+        let found: Vec<(&str, &str)> = objects
+            .iter()
+            .map(|(o, range)| {
+                (
+                    o.source.as_str(),
+                    STREAM.get(range.start..range.end).expect("in the stream"),
+                )
+            })
+            .collect();
+        let (a, b) = STREAM.split_at(STREAM.find("---\n# Source: demo/templates/b").expect("b"));
+        assert_eq!(found, [("templates/a.yaml", a), ("templates/b.yaml", b)]);
         assert!(split_stream("", "demo", "team").expect("empty").is_empty());
+    }
+
+    /// Records STREAM as revision 1, lets `edit` change its file as JSON, then reads it.
+    fn read_edited(edit: impl FnOnce(&mut serde_json::Value)) -> String {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let history = history(temp.path());
+        record(&history, STREAM, 10);
+        let path = revision_path(temp.path(), 1);
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+        edit(&mut json);
+        std::fs::write(&path, serde_json::to_string(&json).expect("json")).expect("write");
+        history
+            .read("demo", Some(1))
+            .expect_err("edited")
+            .to_string()
+    }
+
+    /// The entry of the ConfigMap (resources are sorted: ConfigMap, then Namespace).
+    fn config_map(json: &mut serde_json::Value) -> &mut serde_json::Value {
+        &mut json["resources"][0]
+    }
+
+    #[test]
+    fn records_a_range_and_a_seal_per_object() {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let revision = record(&history(temp.path()), STREAM, 10);
+        assert_eq!(revision.format, FORMAT);
+        for resource in &revision.resources {
+            let range = resource.range.expect("range");
+            let document = &STREAM[range.start..range.end];
+            assert!(
+                document.contains(&format!("name: {}\n", resource.name)),
+                "{document}"
+            );
+            assert_eq!(
+                resource.seal.as_ref(),
+                Some(&resource.seal(&revision.manifest_digest, range))
+            );
+        }
+    }
+
+    #[test]
+    fn an_edited_object_digest_is_reported_with_the_true_one() {
+        let error = read_edited(|json| {
+            config_map(json)["digest"] = format!("sha256:{}", "0".repeat(64)).into();
+        });
+        let truth = split_stream(STREAM, "demo", "team").expect("split")[0]
+            .0
+            .digest();
+        assert!(
+            error.contains(&format!(
+                "resource `v1 ConfigMap team/a` digest mismatch: recorded `sha256:{}`, found `{truth}`",
+                "0".repeat(64)
+            )),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn an_edited_range_is_reported() {
+        let error = read_edited(|json| config_map(json)["range"]["start"] = 1.into());
+        assert!(
+            error.contains("resource `v1 ConfigMap team/a`: bytes 1.."),
+            "{error}"
+        );
+        let error = read_edited(|json| {
+            let b = json["resources"][1]["range"].clone();
+            json["resources"][1]["range"] = json["resources"][0]["range"].clone();
+            json["resources"][0]["range"] = b;
+        });
+        assert!(
+            error.contains("resource `v1 ConfigMap team/a` seal digest mismatch"),
+            "swapped ranges break both seals: {error}"
+        );
+    }
+
+    #[test]
+    fn an_edited_seal_is_reported() {
+        let error = read_edited(|json| config_map(json)["seal"] = Digest::of(b"x").0.into());
+        assert!(
+            error.contains(&format!(
+                "resource `v1 ConfigMap team/a` seal digest mismatch: recorded `{}`",
+                Digest::of(b"x")
+            )),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_missing_or_removed_entry_is_reported() {
+        let error = read_edited(|json| {
+            config_map(json)
+                .as_object_mut()
+                .expect("entry")
+                .remove("seal");
+        });
+        assert!(
+            error.contains("resource `v1 ConfigMap team/a` has no `seal`"),
+            "{error}"
+        );
+        let error = read_edited(|json| {
+            json["resources"]
+                .as_array_mut()
+                .expect("resources")
+                .remove(0);
+        });
+        assert!(
+            error.contains("resource `v1 ConfigMap team/a` digest mismatch: recorded `(none)`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn edited_values_or_values_seal_are_reported() {
+        let error = read_edited(|json| json["values"]["b"] = 2.into());
+        assert!(error.contains("values digest mismatch"), "{error}");
+        let error = read_edited(|json| json["values_seal"] = Digest::of(b"x").0.into());
+        assert!(
+            error.contains(&format!(
+                "values seal digest mismatch: recorded `{}`",
+                Digest::of(b"x")
+            )),
+            "{error}"
+        );
+        let error = read_edited(|json| {
+            json.as_object_mut()
+                .expect("revision")
+                .remove("values_seal");
+        });
+        assert!(error.contains("it has no `values_seal`"), "{error}");
+    }
+
+    #[test]
+    fn reformatted_values_are_an_edit() {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let history = history(temp.path());
+        let revision = record(&history, STREAM, 10);
+        let path = revision_path(temp.path(), 1);
+        let text = std::fs::read_to_string(&path).expect("read");
+        let stored = format!("\"values\": {}", revision.values.text());
+        assert!(text.contains(&stored), "values are stored as recorded");
+        let spaced = format!("\"values\": {}", revision.values.text().replace(',', ", "));
+        std::fs::write(&path, text.replace(&stored, &spaced)).expect("write");
+        let error = history
+            .read("demo", Some(1))
+            .expect_err("edited")
+            .to_string();
+        assert!(error.contains("values seal digest mismatch"), "{error}");
+    }
+
+    #[test]
+    fn an_edited_identity_is_reported() {
+        let error = read_edited(|json| config_map(json)["name"] = "b".into());
+        assert!(
+            error.contains("resource `v1 ConfigMap team/b` digest mismatch"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn format_1_revisions_are_read_verified_and_rolled_back_as_format_2() {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let history = history(temp.path());
+        let recorded = record(&history, STREAM, 10);
+        let path = revision_path(temp.path(), 1);
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+        json["format"] = 1.into();
+        json.as_object_mut()
+            .expect("revision")
+            .remove("values_seal");
+        for entry in json["resources"].as_array_mut().expect("resources") {
+            let entry = entry.as_object_mut().expect("entry");
+            entry.remove("range");
+            entry.remove("seal");
+        }
+        std::fs::write(&path, serde_json::to_string(&json).expect("json")).expect("write");
+        let read = history.read("demo", Some(1)).expect("format 1 reads");
+        assert_eq!(read.format, 1);
+        assert_eq!(
+            read.resources, recorded.resources,
+            "ranges and seals filled in"
+        );
+        assert_eq!(read.values_seal, recorded.values_seal);
+        let back = history
+            .rollback("demo", 1, &RecordOptions::default())
+            .expect("rolled back");
+        assert_eq!(back.format, FORMAT);
+        assert_eq!(history.read("demo", Some(2)).expect("read"), back);
+
+        json["resources"][0]["digest"] = Digest::of(b"x").0.into();
+        std::fs::write(&path, serde_json::to_string(&json).expect("json")).expect("write");
+        let error = history
+            .read("demo", Some(1))
+            .expect_err("edited")
+            .to_string();
+        assert!(
+            error.contains("resource `v1 ConfigMap team/a` digest mismatch"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn an_object_printed_twice_is_recorded_and_read() {
+        // A hook for both pre- and post-install is printed before and after the resources.
+        let twice = format!(
+            "{STREAM}{}",
+            &STREAM[..STREAM.find("---\n# Source: demo/templates/b").expect("b")]
+        );
+        let temp = tempfile::tempdir().expect("temp dir");
+        let history = history(temp.path());
+        let recorded = record(&history, &twice, 10);
+        assert_eq!(recorded.resources.len(), 3);
+        assert_eq!(history.read("demo", Some(1)).expect("read"), recorded);
     }
 
     #[test]

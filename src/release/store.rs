@@ -137,6 +137,9 @@ fn sync_dir(dir: &Path) -> Result<(), ReleaseError> {
 
 /// Removes the oldest revisions so that at most `keep` remain (0 keeps all). Best effort:
 /// a file that cannot be removed now is removed by the next record.
+///
+/// The directory is not flushed: a removal lost in a crash only brings back an old
+/// revision, which the next record removes again, and a flush costs a disk round trip.
 pub fn prune(dir: &Path, numbers: &[u64], keep: usize) {
     if keep == 0 || numbers.len() <= keep {
         return;
@@ -144,7 +147,6 @@ pub fn prune(dir: &Path, numbers: &[u64], keep: usize) {
     for number in numbers.iter().take(numbers.len() - keep) {
         let _ = fs::remove_file(dir.join(file_name(*number)));
     }
-    let _ = sync_dir(dir);
 }
 
 #[cfg(test)]
