@@ -12,6 +12,8 @@
 //! `keelson package`); `generated` is `SOURCE_DATE_EPOCH`, otherwise the latest `created`.
 
 use std::collections::BTreeMap;
+
+use crate::release::rfc3339;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
@@ -161,33 +163,6 @@ pub fn build(dir: &Path, options: &IndexOptions) -> Result<Index, PackageError> 
     })
 }
 
-/// `seconds` since 1970 as RFC 3339 in UTC, e.g. `2024-05-01T12:00:00Z`.
-pub fn rfc3339(seconds: u64) -> String {
-    let days = seconds / 86_400;
-    let rest = seconds % 86_400;
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
-}
-
-/// Howard Hinnant's days-to-civil algorithm, for days since 1970-01-01 (non-negative).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month, day)
-}
-
 /// Percent-encodes everything but RFC 3986 unreserved characters and `+`.
 fn url_escape(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
@@ -204,14 +179,6 @@ fn url_escape(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn timestamps_are_rfc3339_utc() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
-        assert_eq!(rfc3339(4_107_542_399), "2100-02-28T23:59:59Z");
-    }
 
     #[test]
     fn file_names_are_url_escaped() {
