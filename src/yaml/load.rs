@@ -55,13 +55,18 @@ impl std::error::Error for YamlError {}
 /// [`YamlError`] for invalid YAML, duplicate or complex keys, unknown tags, and input that
 /// goes past `limits`.
 pub fn load(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
-    let mut builder = Builder {
-        limits,
-        stack: Vec::new(),
-        anchors: HashMap::new(),
-        documents: Vec::new(),
-        nodes: 0,
-    };
+    let mut builder = Builder::new(limits);
+    if super::fast::parse(text, &mut builder).is_ok()
+        && let Some(documents) = builder.into_documents()
+    {
+        return Ok(documents);
+    }
+    load_slow(text, limits)
+}
+
+/// [`load`] without the fast path: every text through yaml-rust2.
+pub(super) fn load_slow(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
+    let mut builder = Builder::new(limits);
     let mut parser = Parser::new_from_str(text);
     loop {
         let (event, marker) = parser.next_token().map_err(|e| YamlError {
@@ -92,13 +97,18 @@ fn scan_message(message: &str) -> String {
     format!("invalid YAML: {message}")
 }
 
-struct Builder<'a> {
+/// Builds nodes from parser events, checking keys and limits; fed by yaml-rust2 or by the
+/// fast path.
+pub(super) struct Builder<'a> {
     limits: &'a Limits,
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize)>,
     documents: Vec<Node>,
     nodes: usize,
 }
+
+/// Mappings up to this size find duplicate keys by scanning; larger ones keep a set.
+const SCAN_KEYS: usize = 16;
 
 struct Frame {
     mark: Mark,
@@ -113,12 +123,28 @@ enum FrameKind {
     Mapping {
         entries: Vec<(Node, Node)>,
         pending_key: Option<Node>,
-        keys: HashSet<String>,
+        /// Every key, once the mapping is larger than [`SCAN_KEYS`].
+        keys: Option<HashSet<String>>,
     },
 }
 
-impl Builder<'_> {
-    fn event(&mut self, event: Event, at: Mark) -> Result<(), YamlError> {
+impl<'a> Builder<'a> {
+    pub(super) fn new(limits: &'a Limits) -> Builder<'a> {
+        Builder {
+            limits,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            documents: Vec::new(),
+            nodes: 0,
+        }
+    }
+
+    /// The documents built, if every collection was closed.
+    pub(super) fn into_documents(self) -> Option<Vec<Node>> {
+        self.stack.is_empty().then_some(self.documents)
+    }
+
+    pub(super) fn event(&mut self, event: Event, at: Mark) -> Result<(), YamlError> {
         match event {
             Event::Scalar(text, style, anchor, tag) => {
                 let tag = core_tag(tag.as_ref(), at)?;
@@ -145,7 +171,7 @@ impl Builder<'_> {
                     FrameKind::Mapping {
                         entries: Vec::new(),
                         pending_key: None,
-                        keys: HashSet::new(),
+                        keys: None,
                     },
                 )
             }
@@ -237,7 +263,7 @@ impl Builder<'_> {
                             message: "a mapping key must be a scalar".into(),
                         });
                     };
-                    if !keys.insert(scalar.text.clone()) && scalar.text != "<<" {
+                    if is_duplicate(entries, keys, &scalar.text) && scalar.text != "<<" {
                         return Err(YamlError {
                             mark: node.mark,
                             message: format!("duplicate key `{}`", scalar.text),
@@ -248,6 +274,19 @@ impl Builder<'_> {
             },
         }
         Ok(())
+    }
+}
+
+/// Whether `key` is already among `entries`; records it.
+fn is_duplicate(entries: &[(Node, Node)], keys: &mut Option<HashSet<String>>, key: &str) -> bool {
+    if keys.is_none() && entries.len() >= SCAN_KEYS {
+        *keys = Some(entries.iter().map(|(k, _)| super::key_string(k)).collect());
+    }
+    match keys {
+        Some(set) => !set.insert(key.to_owned()),
+        None => entries
+            .iter()
+            .any(|(k, _)| k.as_scalar().is_some_and(|s| s.text == key)),
     }
 }
 

@@ -7,6 +7,7 @@
 //! re-emit rendered manifests so that kubectl reads exactly what the template said.
 
 mod emit;
+mod fast;
 mod load;
 mod scalar;
 
