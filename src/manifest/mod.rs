@@ -512,13 +512,15 @@ impl Manifests {
     /// The YAML stream `write` prints.
     pub fn to_stream(&self, objects: &[&Manifest]) -> String {
         let mut text = String::new();
+        let mut document = String::with_capacity(4096);
         for manifest in objects {
             text.push_str("---\n# Source: ");
             text.push_str(&self.chart_name);
             text.push('/');
             text.push_str(&manifest.source);
             text.push('\n');
-            text.push_str(&manifest.to_yaml());
+            yaml::write_document(&manifest.node, &mut document);
+            text.push_str(&document);
         }
         text
     }

@@ -262,7 +262,8 @@ pub fn render(
         if template.kind == TemplateKind::Partial {
             continue;
         }
-        let mut context = context.clone();
+        // One context for every template: `template` is replaced each time rather than
+        // cloning the whole context (values included) per template.
         context.insert(
             "template",
             &serde_json::json!({

@@ -338,7 +338,9 @@ fn to_json(
     match &node.value {
         NodeValue::Scalar(scalar) => {
             let value = yaml::resolve_core(scalar).map_err(|m| (node.mark, m))?;
-            if scalar.style == Style::Plain && scalar.tag.is_none() {
+            // A string both schemas read as a string needs no second reading.
+            let same = value.is_string() && yaml::kubectl_reads_string(&scalar.text);
+            if scalar.style == Style::Plain && scalar.tag.is_none() && !same {
                 let helm = yaml::resolve_kubectl(scalar);
                 if !same_reading(&value, &helm) {
                     warnings.push(Warning {
@@ -478,6 +480,27 @@ pub fn coalesce(user: &mut Map<String, Value>, defaults: &Map<String, Value>) {
     }
 }
 
+/// [`coalesce`] taking `defaults` by value, so that what the user leaves out moves over
+/// instead of being cloned.
+fn coalesce_owned(user: &mut Map<String, Value>, defaults: Map<String, Value>) {
+    for (key, default) in defaults {
+        match user.get_mut(&key) {
+            Some(Value::Null) => {
+                user.shift_remove(&key);
+            }
+            Some(Value::Object(dest)) => {
+                if let Value::Object(src) = default {
+                    coalesce_owned(dest, src);
+                }
+            }
+            Some(_) => {}
+            None => {
+                user.insert(key, default);
+            }
+        }
+    }
+}
+
 /// Merges `layers` over the chart defaults; later layers win.
 ///
 /// Maps merge key by key, scalars and lists are replaced, and a user `null` removes the key.
@@ -564,7 +587,7 @@ pub fn layer(
             }
         }
     }
-    coalesce(&mut user, &defaults);
+    coalesce_owned(&mut user, defaults);
     Ok(Values {
         map: user,
         warnings,
@@ -604,6 +627,18 @@ mod tests {
             Value::Object(user),
             json!({"b": {"d": 2, "f": 4}, "e": "s", "g": 5})
         );
+    }
+
+    #[test]
+    fn coalesce_owned_matches_coalesce() {
+        let user = map(json!({"a": null, "b": {"c": null, "d": 2}, "e": "s", "h": {"x": 1}}));
+        let defaults =
+            map(json!({"a": 1, "b": {"c": 3, "f": 4}, "e": {"deep": 1}, "g": 5, "h": 2}));
+        let mut by_reference = user.clone();
+        coalesce(&mut by_reference, &defaults);
+        let mut by_value = user;
+        coalesce_owned(&mut by_value, defaults);
+        assert_eq!(Value::Object(by_value), Value::Object(by_reference));
     }
 
     #[test]

@@ -16,9 +16,15 @@ use super::{CoreTag, Node, NodeValue, Style, needs_quotes};
 /// verbatim so kubectl reads the same value; strings are re-quoted as needed.
 pub fn emit_document(node: &Node) -> String {
     let mut out = String::with_capacity(1024);
-    emit(&mut out, node, 0);
-    out.push('\n');
+    write_document(node, &mut out);
     out
+}
+
+/// [`emit_document`] into `buffer`, which is cleared first: one buffer serves many documents.
+pub fn write_document(node: &Node, buffer: &mut String) {
+    buffer.clear();
+    emit(buffer, node, 0);
+    buffer.push('\n');
 }
 
 /// Emits a value as `to_yaml` does: block style, no trailing newline.
