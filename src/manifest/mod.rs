@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use sha2::{Digest as _, Sha256};
 
-use crate::render::Rendered;
+use crate::render::{Rendered, RenderedTemplate};
 use crate::yaml::{self, Node, NodeValue};
 
 pub use order::{is_cluster_scoped, kind_rank};
@@ -250,37 +250,21 @@ impl std::error::Error for ManifestError {}
 pub fn split(
     rendered: &Rendered,
     namespace: &str,
-    chart_display: &dyn Fn(&str) -> String,
+    chart_display: &(dyn Fn(&str) -> String + Sync),
 ) -> Result<Manifests, ManifestError> {
+    // Templates parse independently, two at a time when they are large; checks across
+    // templates then run in template order, so the first error is the same as in one pass.
+    let parsed = crate::parallel::map(
+        &rendered.templates,
+        |t| t.output.len(),
+        |template| objects(template, namespace, chart_display),
+    );
     let mut resources = Vec::new();
     let mut hooks = Vec::new();
     let mut seen: BTreeMap<(String, String, String, String), String> = BTreeMap::new();
-    for template in &rendered.templates {
+    for (template, manifests) in rendered.templates.iter().zip(parsed) {
         let display = chart_display(&template.path);
-        let invalid = |mark: yaml::Mark, message: String| ManifestError::Invalid {
-            template: display.clone(),
-            line: mark.line,
-            column: mark.column,
-            message,
-            text: template
-                .output
-                .lines()
-                .nth(mark.line.saturating_sub(1))
-                .unwrap_or("")
-                .to_owned(),
-        };
-        let documents = yaml::load(&template.output, &yaml::Limits::default())
-            .map_err(|e| invalid(e.mark, e.message))?;
-        for mut node in documents {
-            if is_empty(&node) {
-                continue;
-            }
-            let manifest = object(&mut node, namespace).map_err(|(mark, m)| invalid(mark, m))?;
-            let manifest = Manifest {
-                source: template.path.clone(),
-                node,
-                ..manifest
-            };
+        for manifest in manifests? {
             let key = (
                 manifest.group().to_owned(),
                 manifest.kind.clone(),
@@ -316,6 +300,41 @@ pub fn split(
         resources,
         hooks,
     })
+}
+
+/// The objects one rendered template holds, checked and placed in `namespace`.
+fn objects(
+    template: &RenderedTemplate,
+    namespace: &str,
+    chart_display: &(dyn Fn(&str) -> String + Sync),
+) -> Result<Vec<Manifest>, ManifestError> {
+    let invalid = |mark: yaml::Mark, message: String| ManifestError::Invalid {
+        template: chart_display(&template.path),
+        line: mark.line,
+        column: mark.column,
+        message,
+        text: template
+            .output
+            .lines()
+            .nth(mark.line.saturating_sub(1))
+            .unwrap_or("")
+            .to_owned(),
+    };
+    let documents = yaml::load(&template.output, &yaml::Limits::default())
+        .map_err(|e| invalid(e.mark, e.message))?;
+    let mut manifests = Vec::new();
+    for mut node in documents {
+        if is_empty(&node) {
+            continue;
+        }
+        let manifest = object(&mut node, namespace).map_err(|(mark, m)| invalid(mark, m))?;
+        manifests.push(Manifest {
+            source: template.path.clone(),
+            node,
+            ..manifest
+        });
+    }
+    Ok(manifests)
 }
 
 fn is_empty(node: &Node) -> bool {
@@ -529,7 +548,6 @@ impl Manifests {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::RenderedTemplate;
 
     fn rendered(files: &[(&str, &str)]) -> Rendered {
         Rendered {
@@ -547,6 +565,32 @@ mod tests {
 
     fn split_ok(files: &[(&str, &str)]) -> Manifests {
         split(&rendered(files), "team", &|p| format!("chart/{p}")).expect("valid")
+    }
+
+    #[test]
+    fn large_renders_report_the_first_template_error_and_keep_order() {
+        // Large enough to be parsed on two threads.
+        let objects = |kind: &str| -> String {
+            (0..2000)
+                .map(|i| format!("apiVersion: v1\nkind: {kind}\nmetadata:\n  name: n{i}\n---\n"))
+                .collect()
+        };
+        let (a, b) = (objects("ConfigMap"), objects("Service"));
+        let ok = split_ok(&[("templates/a.yaml", &a), ("templates/b.yaml", &b)]);
+        let names: Vec<&str> = ok
+            .resources
+            .iter()
+            .map(|m| m.name.as_str())
+            .take(3)
+            .collect();
+        assert_eq!(names, ["n0", "n1", "n2"]);
+        assert_eq!(ok.resources.len(), 4000);
+        let bad_a = format!("{a}kind: [\n");
+        let bad_b = format!("{b}- not an object\n");
+        let err = split_err(&[("templates/a.yaml", &bad_a), ("templates/b.yaml", &bad_b)]);
+        assert!(err.starts_with("chart/templates/a.yaml:"), "{err}");
+        let err = split_err(&[("templates/a.yaml", &a), ("templates/b.yaml", &bad_b)]);
+        assert!(err.starts_with("chart/templates/b.yaml:"), "{err}");
     }
 
     fn split_err(files: &[(&str, &str)]) -> String {
