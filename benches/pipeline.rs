@@ -54,6 +54,10 @@ fn generate(out: &Path) {
     assert!(status.success(), "gen_synthetic.py failed");
 }
 
+// The allocator the keelson binary uses (src/main.rs), so stage timings match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn no_set_file(path: &str) -> Result<String, String> {
     Err(format!("no --set-file in benchmarks: `{path}`"))
 }
