@@ -3,7 +3,7 @@
 
 mod order;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::{self, Write};
 
@@ -261,7 +261,9 @@ pub fn split(
     );
     let mut resources = Vec::new();
     let mut hooks = Vec::new();
-    let mut seen: BTreeMap<(String, String, String, String), String> = BTreeMap::new();
+    // Only looked up, never iterated: a hash map keeps output order out of it and costs one
+    // hash per object instead of a dozen four-string comparisons.
+    let mut seen: HashMap<(String, String, String, String), String> = HashMap::new();
     for (template, manifests) in rendered.templates.iter().zip(parsed) {
         let display = chart_display(&template.path);
         for manifest in manifests? {

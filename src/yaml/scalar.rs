@@ -313,10 +313,19 @@ pub fn needs_quotes(text: &str) -> bool {
     if text.starts_with(' ') || text.ends_with(' ') || text.ends_with(':') {
         return true;
     }
-    if text.contains(": ") || text.contains(" #") || text.contains(":\t") || text.contains("\t#") {
-        return true;
+    // One pass for `: `, ` #` (tab for space too), and characters a plain scalar cannot hold.
+    let bytes = text.as_bytes();
+    let mut ascii = true;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b':' if matches!(bytes.get(i + 1), Some(b' ' | b'\t')) => return true,
+            b'#' if i > 0 && matches!(bytes.get(i - 1), Some(b' ' | b'\t')) => return true,
+            0..0x20 | 0x7f => return true,
+            0x80.. => ascii = false,
+            _ => {}
+        }
     }
-    text.chars().any(|c| !is_plain_char(c))
+    !ascii && text.chars().any(|c| !is_plain_char(c))
 }
 
 /// Characters that occur in YAML 1.1/1.2 numbers (any base), timestamps and sexagesimals.
