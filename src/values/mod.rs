@@ -357,13 +357,16 @@ fn to_json(
             }
             Ok(value)
         }
-        NodeValue::Sequence(items) => items
-            .iter()
-            .map(|item| to_json(item, source, warnings))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Value::Array),
+        NodeValue::Sequence(items) => {
+            // Sized up front: values stay alive for the whole render.
+            let mut array = Vec::with_capacity(items.len());
+            for item in items {
+                array.push(to_json(item, source, warnings)?);
+            }
+            Ok(Value::Array(array))
+        }
         NodeValue::Mapping(entries) => {
-            let mut map = Map::new();
+            let mut map = Map::with_capacity(entries.len());
             let mut merged: Vec<Map<String, Value>> = Vec::new();
             for (key, value) in entries {
                 let key_text = yaml::key_string(key);

@@ -181,8 +181,15 @@ impl<'a> Builder<'a> {
                     message: "invalid YAML: unbalanced collection".into(),
                 })?;
                 let value = match frame.kind {
-                    FrameKind::Sequence(items) => NodeValue::Sequence(items),
-                    FrameKind::Mapping { entries, .. } => NodeValue::Mapping(entries),
+                    // Trees of large texts stay alive for the whole render: no growth slack.
+                    FrameKind::Sequence(mut items) => {
+                        items.shrink_to_fit();
+                        NodeValue::Sequence(items)
+                    }
+                    FrameKind::Mapping { mut entries, .. } => {
+                        entries.shrink_to_fit();
+                        NodeValue::Mapping(entries)
+                    }
                 };
                 let node = Node {
                     value,
