@@ -14,6 +14,9 @@ use crate::yaml::{self, Node, NodeValue};
 
 pub use order::{is_cluster_scoped, kind_rank};
 
+/// Rendered templates are parsed in pieces of about this size.
+const CHUNK_BYTES: usize = 128 * 1024;
+
 /// Streams of fewer objects are emitted on one thread.
 const STREAM_HALF: usize = 64;
 
@@ -255,13 +258,47 @@ pub fn split(
     namespace: &str,
     chart_display: &(dyn Fn(&str) -> String + Sync),
 ) -> Result<Manifests, ManifestError> {
-    // Templates parse independently, two at a time when they are large; checks across
-    // templates then run in template order, so the first error is the same as in one pass.
-    let parsed = crate::parallel::map(
-        &rendered.templates,
-        |t| t.output.len(),
-        |template| objects(template, namespace, chart_display),
+    // Rendered text is parsed in pieces of whole documents, shared between two threads;
+    // checks then run in template order, so the first error is the same as in one pass.
+    let limits = yaml::Limits::default();
+    let pieces: Vec<(usize, yaml::Chunk<'_>)> = rendered
+        .templates
+        .iter()
+        .enumerate()
+        .flat_map(|(i, t)| {
+            yaml::chunks(&t.output, CHUNK_BYTES)
+                .into_iter()
+                .map(move |chunk| (i, chunk))
+        })
+        .collect();
+    let loaded = crate::parallel::map(
+        &pieces,
+        |(_, chunk)| chunk.text.len(),
+        |(_, chunk)| yaml::load_chunk(chunk, &limits),
     );
+    let mut documents: Vec<Option<(Vec<Node>, usize)>> = rendered
+        .templates
+        .iter()
+        .map(|_| Some((Vec::new(), 0)))
+        .collect();
+    for ((template, _), piece) in pieces.iter().zip(loaded) {
+        let slot = &mut documents[*template];
+        match (slot.as_mut(), piece) {
+            (Some((all, nodes)), Some((more, count))) => {
+                all.extend(more);
+                *nodes += count;
+            }
+            _ => *slot = None,
+        }
+    }
+    let parsed = rendered
+        .templates
+        .iter()
+        .zip(documents)
+        .map(|(template, loaded)| {
+            let loaded = loaded.filter(|(_, nodes)| *nodes <= limits.max_nodes);
+            objects(template, loaded.map(|(d, _)| d), namespace, chart_display)
+        });
     let mut resources = Vec::new();
     let mut hooks = Vec::new();
     // Only looked up, never iterated: a hash map keeps output order out of it and costs one
@@ -308,8 +345,11 @@ pub fn split(
 }
 
 /// The objects one rendered template holds, checked and placed in `namespace`.
+/// `loaded` holds the documents when the pieces loaded; otherwise the whole text is loaded
+/// here, which also words any error.
 fn objects(
     template: &RenderedTemplate,
+    loaded: Option<Vec<Node>>,
     namespace: &str,
     chart_display: &(dyn Fn(&str) -> String + Sync),
 ) -> Result<Vec<Manifest>, ManifestError> {
@@ -325,8 +365,11 @@ fn objects(
             .unwrap_or("")
             .to_owned(),
     };
-    let documents = yaml::load(&template.output, &yaml::Limits::default())
-        .map_err(|e| invalid(e.mark, e.message))?;
+    let documents = match loaded {
+        Some(documents) => documents,
+        None => yaml::load(&template.output, &yaml::Limits::default())
+            .map_err(|e| invalid(e.mark, e.message))?,
+    };
     let mut manifests = Vec::new();
     for mut node in documents {
         if is_empty(&node) {

@@ -20,8 +20,9 @@ pub(super) struct Bail;
 
 type Fast<T = ()> = Result<T, Bail>;
 
-/// Feeds every document of `text` to `builder`, or gives up.
-pub(super) fn parse(text: &str, builder: &mut Builder<'_>) -> Fast {
+/// Feeds every document of `text`, whose first line is line `first_line` of a larger text,
+/// to `builder`, or gives up.
+pub(super) fn parse(text: &str, first_line: usize, builder: &mut Builder<'_>) -> Fast {
     if has_unusual_characters(text) {
         return Err(Bail);
     }
@@ -30,7 +31,8 @@ pub(super) fn parse(text: &str, builder: &mut Builder<'_>) -> Fast {
         bytes: text.as_bytes(),
         ascii: text.is_ascii(),
         pos: 0,
-        line: 1,
+        line: first_line,
+        first_line,
         line_start: 0,
         builder,
     };
@@ -92,6 +94,8 @@ struct Parser<'t, 'b, 'l> {
     pos: usize,
     /// Line number of `line_start`, 1-based.
     line: usize,
+    /// Line number of the text's first line.
+    first_line: usize,
     /// Byte offset where the current line starts.
     line_start: usize,
     builder: &'b mut Builder<'l>,
@@ -160,9 +164,9 @@ impl Parser<'_, '_, '_> {
     fn end_mark(&self) -> Mark {
         let newlines = self.bytes.iter().filter(|&&b| b == b'\n').count();
         let line = if self.bytes.last() == Some(&b'\n') {
-            newlines + 1
+            self.first_line + newlines
         } else {
-            newlines + 2
+            self.first_line + newlines + 1
         };
         Mark { line, column: 1 }
     }
@@ -886,7 +890,7 @@ mod tests {
     fn fast(text: &str) -> Option<Vec<Node>> {
         let limits = Limits::default();
         let mut builder = Builder::new(&limits);
-        parse(text, &mut builder).ok()?;
+        parse(text, 1, &mut builder).ok()?;
         builder.into_documents()
     }
 
@@ -979,6 +983,43 @@ mod tests {
             "fast path took only {taken} of {} texts",
             corpus.len()
         );
+    }
+
+    /// Whatever loads piece by piece loads as the whole text does; returns whether the text
+    /// was cut and every piece took the fast path.
+    fn chunks_agree(text: &str, size: usize) -> bool {
+        let pieces = crate::yaml::chunks(text, size);
+        assert_eq!(pieces.concat_text(), text);
+        let mut documents = Vec::new();
+        for piece in &pieces {
+            match crate::yaml::load_chunk(piece, &Limits::default()) {
+                Some((more, _)) => documents.extend(more),
+                None => return false,
+            }
+        }
+        assert_eq!(Ok(documents), load_slow(text, &Limits::default()), "{text}");
+        pieces.len() > 1
+    }
+
+    #[test]
+    fn chunks_load_as_the_whole_text_does() {
+        let mut chunked = 0;
+        for text in &corpus() {
+            for size in [1, 64, 1000] {
+                chunked += usize::from(chunks_agree(text, size));
+            }
+        }
+        assert!(chunked > 20, "only {chunked} texts were cut into pieces");
+    }
+
+    trait ConcatText {
+        fn concat_text(&self) -> String;
+    }
+
+    impl ConcatText for Vec<crate::yaml::Chunk<'_>> {
+        fn concat_text(&self) -> String {
+            self.iter().map(|c| c.text).collect()
+        }
     }
 
     #[test]
@@ -1191,9 +1232,11 @@ mod tests {
             if text.is_empty() {
                 continue;
             }
-            if agrees(&mutate(&mut rng, text)) {
+            let mutant = mutate(&mut rng, text);
+            if agrees(&mutant) {
                 taken += 1;
             }
+            chunks_agree(&mutant, 1);
         }
         // Mutants are often still valid block YAML: the fast path must take a fair share.
         assert!(

@@ -56,12 +56,68 @@ impl std::error::Error for YamlError {}
 /// goes past `limits`.
 pub fn load(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
     let mut builder = Builder::new(limits);
-    if super::fast::parse(text, &mut builder).is_ok()
+    if super::fast::parse(text, 1, &mut builder).is_ok()
         && let Some(documents) = builder.into_documents()
     {
         return Ok(documents);
     }
     load_slow(text, limits)
+}
+
+/// Loads a text in pieces that may be read in parallel: each piece of [`chunks`] through
+/// the fast path, with marks counted from the whole text's start. `None` when the fast path
+/// gives up on a piece or the pieces together go past `limits`: then [`load`] the whole
+/// text, which also words any error exactly as before.
+pub fn load_chunk(chunk: &Chunk<'_>, limits: &Limits) -> Option<(Vec<Node>, usize)> {
+    let mut builder = Builder::new(limits);
+    super::fast::parse(chunk.text, chunk.first_line, &mut builder).ok()?;
+    let nodes = builder.nodes;
+    builder.into_documents().map(|documents| (documents, nodes))
+}
+
+/// A piece of a YAML stream that starts at a document boundary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chunk<'a> {
+    /// The piece's text.
+    pub text: &'a str,
+    /// The line of the whole text it starts at, 1-based.
+    pub first_line: usize,
+}
+
+/// `text` cut into pieces of about `size` bytes or more, each cut made just before a `---`
+/// line, so that every piece holds whole documents.
+pub fn chunks(text: &str, size: usize) -> Vec<Chunk<'_>> {
+    let mut pieces = Vec::new();
+    let (mut start, mut first_line) = (0, 1);
+    let bytes = text.as_bytes();
+    let mut search = size.max(1);
+    loop {
+        while search < text.len() && !text.is_char_boundary(search) {
+            search += 1;
+        }
+        let Some(found) = text.get(search..).and_then(|rest| rest.find("\n---")) else {
+            break;
+        };
+        let cut = search + found + 1;
+        let after = bytes.get(cut + 3).copied();
+        if matches!(after, None | Some(b'\n' | b' ')) {
+            let piece = &text[start..cut];
+            pieces.push(Chunk {
+                text: piece,
+                first_line,
+            });
+            first_line += piece.bytes().filter(|&b| b == b'\n').count();
+            start = cut;
+            search = cut + size.max(1);
+        } else {
+            search = cut;
+        }
+    }
+    pieces.push(Chunk {
+        text: &text[start..],
+        first_line,
+    });
+    pieces
 }
 
 /// [`load`] without the fast path: every text through yaml-rust2.

@@ -13,7 +13,7 @@ mod scalar;
 
 pub(crate) use emit::quoted;
 pub use emit::{emit_document, emit_value, write_document};
-pub use load::{Limits, YamlError, load};
+pub use load::{Chunk, Limits, YamlError, chunks, load, load_chunk};
 pub use scalar::{kubectl_reads_string, needs_quotes, resolve_core, resolve_kubectl};
 
 /// A position in a YAML text, 1-based.
