@@ -36,13 +36,22 @@ where
         }
     }
     let f = &f;
+    let run = |indices: &[usize]| -> Vec<(usize, R)> {
+        indices.iter().map(|&i| (i, f(&items[i]))).collect()
+    };
+    let run = &run;
+    let (there, here) = (&there, &here);
     let (mine, theirs) = std::thread::scope(|scope| {
-        let worker = scope.spawn(|| there.iter().map(|&i| (i, f(&items[i]))).collect::<Vec<_>>());
-        let mine: Vec<(usize, R)> = here.iter().map(|&i| (i, f(&items[i]))).collect();
-        // A panic in the worker is a bug in keelson, not a user error: pass it on.
-        let theirs = worker
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        // A thread the OS refuses is no error: this thread does all the work then.
+        let worker = std::thread::Builder::new().spawn_scoped(scope, move || run(there));
+        let mine = run(here);
+        let theirs = match worker {
+            // A panic in the worker is a bug in keelson, not a user error: pass it on.
+            Ok(worker) => worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => run(there),
+        };
         (mine, theirs)
     });
     let mut slots: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
