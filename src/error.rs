@@ -1,6 +1,8 @@
 //! The crate's error: one variant per stage, and the exit code each maps to.
 
-use crate::{LoadError, ManifestError, RenderError, ValuesError};
+use crate::{
+    LoadError, ManifestError, PackageError, ReleaseError, RenderError, ValidateError, ValuesError,
+};
 
 /// Any keelson failure.
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +19,15 @@ pub enum Error {
     /// The rendered output is not a valid set of objects.
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    /// Packing, verifying or indexing chart archives failed.
+    #[error(transparent)]
+    Package(#[from] PackageError),
+    /// `lint` could not run its checks (e.g. no schema for the Kubernetes version).
+    #[error(transparent)]
+    Validate(#[from] ValidateError),
+    /// The release history could not be read or written.
+    #[error(transparent)]
+    Release(#[from] ReleaseError),
     /// Writing output failed.
     #[error("{path}: {source}")]
     Io {

@@ -20,7 +20,9 @@ mod error;
 pub mod manifest;
 pub mod package;
 mod parallel;
+pub mod release;
 pub mod render;
+pub mod validate;
 pub mod values;
 pub mod yaml;
 
@@ -29,7 +31,10 @@ use std::path::PathBuf;
 pub use chart::{Chart, LoadError};
 pub use error::Error;
 pub use manifest::{Event, Manifest, ManifestError, Manifests, Phase, Selection};
+pub use package::{Package, PackageError};
+pub use release::{History, ReleaseError, Revision};
 pub use render::{Capabilities, ReleaseInfo, RenderError, Rendered};
+pub use validate::{Finding, Report, Severity, ValidateError};
 pub use values::{Layer, Values, ValuesError};
 
 /// Everything a render needs: which chart, which values, which release, which cluster.
@@ -86,10 +91,12 @@ pub struct Release {
 /// Loads the chart and layers the values of `request`.
 ///
 /// # Errors
-/// [`Error::Load`] or [`Error::Values`].
+/// [`Error::Load`] or [`Error::Values`] (including values that break the chart's
+/// `values.schema.json`).
 pub fn load_values(request: &RenderRequest) -> Result<(Chart, Values), Error> {
     let chart = chart::load(&request.chart, &chart::Limits::default())?;
     let values = values::layer(&chart, &request.layers, &mut read_set_file)?;
+    values::schema::check(&chart, &values)?;
     Ok((chart, values))
 }
 

@@ -134,9 +134,7 @@ pub enum LoadError {
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LoadError::Io { path, source } => {
-                write!(f, "{}: cannot read: {source}", path.display())
-            }
+            LoadError::Io { path, .. } => write!(f, "{}: cannot read", path.display()),
             LoadError::NotAChart { path } => write!(
                 f,
                 "{}: not a chart: there is no Chart.yaml\n  hint: pass the chart directory or archive as CHART (default: ./chart)",
@@ -193,13 +191,9 @@ impl Chart {
         &self.meta.name
     }
 
-    /// How to name a chart file in messages: `chart/values.yaml`, `dist/x.tgz:x/values.yaml`.
+    /// How to name a chart file in messages: `chart/values.yaml`, `dist/x.tgz:values.yaml`.
     pub fn display_path(&self, relative: &str) -> String {
-        if self.origin.is_dir() || self.origin.extension().is_none() {
-            self.origin.join(relative).display().to_string()
-        } else {
-            format!("{}:{}/{relative}", self.origin.display(), self.meta.name)
-        }
+        display_path(&self.origin, relative)
     }
 
     /// A chart file's bytes, by chart-relative path.
@@ -216,7 +210,7 @@ impl Chart {
         origin: PathBuf,
         files: BTreeMap<String, Vec<u8>>,
     ) -> Result<Chart, LoadError> {
-        let display = |relative: &str| origin.join(relative).display().to_string();
+        let display = |relative: &str| display_path(&origin, relative);
         let Some(chart_yaml) = files.get("Chart.yaml") else {
             return Err(LoadError::NotAChart { path: origin });
         };
@@ -256,6 +250,16 @@ impl Chart {
             templates,
             files,
         })
+    }
+}
+
+/// A chart file named for messages: `chart/values.yaml` in a directory, and
+/// `dist/todo-app-1.0.0.tgz:templates/job.yaml` inside an archive.
+fn display_path(origin: &Path, relative: &str) -> String {
+    if origin.is_file() {
+        format!("{}:{relative}", origin.display())
+    } else {
+        origin.join(relative).display().to_string()
     }
 }
 

@@ -1,9 +1,17 @@
 //! Command-line interface: parse, call the library, print.
 
 mod args;
+mod diff;
+mod get;
+mod history;
+mod lint;
 mod notes;
+mod package;
 mod render;
+mod repo;
+mod rollback;
 mod values;
+mod verify;
 
 use std::io::{self, Write};
 
@@ -25,6 +33,24 @@ enum Command {
     Values(values::Args),
     /// Print the chart's rendered NOTES.txt.
     Notes(notes::Args),
+    /// Pack the chart into a reproducible DIR/NAME-VERSION.tgz and print its path and digest.
+    #[command(disable_version_flag = true)]
+    Package(package::Args),
+    /// Chart repository tools.
+    Repo(repo::Args),
+    /// Check a chart archive: safe to unpack, a valid chart, and (with --digest) the
+    /// expected bytes.
+    Verify(verify::Args),
+    /// Check the values and every rendered object (Kubernetes schema, deployment rules).
+    Lint(lint::Args),
+    /// List the recorded revisions of a release.
+    History(history::Args),
+    /// Print what a recorded revision holds.
+    Get(get::Args),
+    /// Compare two revisions, or a render with the latest revision (exit 1 when they differ).
+    Diff(diff::Args),
+    /// Print a recorded revision for `kubectl apply -f -` and record it as the next revision.
+    Rollback(rollback::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -43,6 +69,14 @@ pub fn main() -> i32 {
         Command::Render(args) => render::run(args, &mut stdout, &mut stderr),
         Command::Values(args) => values::run(args, &mut stdout, &mut stderr),
         Command::Notes(args) => notes::run(args, &mut stdout, &mut stderr),
+        Command::Package(args) => package::run(args, &mut stdout),
+        Command::Repo(args) => repo::run(args, &mut stdout),
+        Command::Verify(args) => verify::run(args, &mut stdout),
+        Command::Lint(args) => lint::run(args, &mut stdout, &mut stderr),
+        Command::History(args) => history::run(args, &mut stdout, &mut stderr),
+        Command::Get(args) => get::run(args, &mut stdout, &mut stderr),
+        Command::Diff(args) => diff::run(args, &mut stdout, &mut stderr),
+        Command::Rollback(args) => rollback::run(args, &mut stdout, &mut stderr),
     };
     match result {
         Ok(code) => code,

@@ -45,10 +45,51 @@ pub struct Args {
     /// replaces that directory as a whole, only once everything rendered.
     #[arg(long = "output-dir", value_name = "DIR")]
     output_dir: Option<PathBuf>,
+
+    /// Record this render as the next revision of the release (needs --release): revision
+    /// last+1, an upgrade when the release has revisions (an install otherwise), printed
+    /// only once recorded. Records the whole release, so it takes no --phase, --no-hooks,
+    /// --show-only, --output-dir or --is-upgrade.
+    #[arg(
+        long = "record",
+        requires = "release",
+        conflicts_with_all = ["phase", "no_hooks", "show_only", "output_dir", "is_upgrade"]
+    )]
+    record: bool,
+
+    /// Directory holding release history (with --record) [env: KEELSON_STATE_DIR]
+    /// [default: ./.keelson].
+    #[arg(long = "state-dir", value_name = "DIR", requires = "record")]
+    state_dir: Option<PathBuf>,
+
+    /// Keep at most N revisions of the release, removing the oldest (with --record; 0
+    /// keeps all).
+    #[arg(
+        long = "history-max",
+        value_name = "N",
+        default_value_t = 10,
+        requires = "record"
+    )]
+    history_max: usize,
 }
 
 pub fn run(args: Args, out: &mut impl Write, err: &mut impl Write) -> Result<i32, keelson::Error> {
     let request = request(&args.values, &args.release)?;
+    if args.record {
+        let history = super::history::open(args.state_dir.as_ref())?;
+        let options = keelson::release::RecordOptions {
+            history_max: args.history_max,
+        };
+        let (release, revision) = keelson::release::record(&history, &request, &options)?;
+        super::warn(&release.values, err);
+        super::emit(out, &revision.manifest)?;
+        let _ = writeln!(
+            err,
+            "recorded release `{}` revision {}: {}",
+            revision.release, revision.revision, revision.description
+        );
+        return Ok(0);
+    }
     let release = keelson::render_chart(&request)?;
     super::warn(&release.values, err);
     let phase = match (args.no_hooks, args.phase) {

@@ -440,6 +440,12 @@ fn reword(message: &str, source: &str, range: std::ops::Range<usize>) -> String 
         out.push_str("; for an optional value use `| default(value=...)` or `is defined`");
         return out;
     }
+    if message.starts_with("Iteration not possible on type `undefined`") {
+        return format!(
+            "undefined value `{}` cannot be iterated\n  hint: check the key, or guard the loop with `is defined`",
+            path_at()
+        );
+    }
     if let Some(rest) = message.strip_prefix("Variable `") {
         let (name, _) = rest.split_once('`').unwrap_or((rest, ""));
         return format!(

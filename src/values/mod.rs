@@ -1,6 +1,7 @@
 //! Values: chart defaults, then `-f` files in order, then the `--set` family, merged the way
 //! Helm v4 merges them. Every layer remembers where it came from.
 
+pub mod schema;
 pub mod set;
 
 use std::fmt;
@@ -230,8 +231,8 @@ pub enum ValuesError {
 impl fmt::Display for ValuesError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ValuesError::Read { path, source } => {
-                write!(f, "{}: cannot read values file: {source}", path.display())
+            ValuesError::Read { path, .. } => {
+                write!(f, "{}: cannot read values file", path.display())
             }
             ValuesError::Parse {
                 source,
@@ -259,7 +260,10 @@ impl fmt::Display for ValuesError {
                 for violation in violations {
                     write!(f, "\n  - {violation}")?;
                 }
-                Ok(())
+                write!(
+                    f,
+                    "\n  hint: change each value in the layer named after it, or run `keelson lint` for every finding"
+                )
             }
         }
     }
@@ -277,7 +281,7 @@ impl std::error::Error for ValuesError {
 /// Parses one values text: YAML 1.2, several documents merged in order, top level a mapping.
 ///
 /// Plain scalars that YAML 1.1 (Helm) would read differently, such as `yes` or `0644`, are
-/// kept as YAML 1.2 reads them and draw a [`Warning`].
+/// kept as YAML 1.2 reads them and draw a [`Warning`]; so do plain keys, kept as written.
 ///
 /// # Errors
 /// [`ValuesError::Parse`] and [`ValuesError::NotAMap`].
@@ -373,6 +377,11 @@ fn to_json(
                 let is_merge = key
                     .as_scalar()
                     .is_some_and(|s| s.style == Style::Plain && s.text == "<<");
+                if let Some(scalar) = key.as_scalar()
+                    && !is_merge
+                {
+                    warnings.extend(key_warning(scalar, key.mark, source));
+                }
                 let value = to_json(value, source, warnings)?;
                 if is_merge {
                     match value {
@@ -399,6 +408,45 @@ fn to_json(
             Ok(Value::Object(map))
         }
     }
+}
+
+/// A warning for a plain mapping key that Helm's YAML 1.1 reader turns into another key
+/// (`on` and `yes` become `true`, `0644` becomes `420`, `1e3` becomes `1000`) or cannot
+/// use (`~`). keelson keeps keys exactly as written.
+fn key_warning(scalar: &yaml::Scalar, mark: yaml::Mark, source: &Source) -> Option<Warning> {
+    if scalar.style != Style::Plain || scalar.tag.is_some() {
+        return None;
+    }
+    let text = scalar.text.as_str();
+    let location = format!("{source}:{}:{}", mark.line, mark.column);
+    let helm_key = match yaml::resolve_kubectl(scalar) {
+        Value::String(_) => return None,
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => i.to_string(),
+            (_, Some(u), _) => u.to_string(),
+            (_, _, Some(f)) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+            (_, _, Some(f)) => f.to_string(),
+            _ => return None,
+        },
+        Value::Null => {
+            return Some(Warning {
+                location,
+                message: format!(
+                    "key `{text}` is the string \"{text}\" here (YAML 1.2) but is null to Helm's YAML 1.1, which refuses it"
+                ),
+                hint: format!("quote the key: `\"{text}\"`"),
+            });
+        }
+        Value::Array(_) | Value::Object(_) => return None,
+    };
+    (helm_key != text).then(|| Warning {
+        location,
+        message: format!(
+            "key `{text}` is the string \"{text}\" here (YAML 1.2) but Helm's YAML 1.1 reads it as the key `{helm_key}`"
+        ),
+        hint: format!("quote the key (`\"{text}\"`) to keep it, or write `{helm_key}`"),
+    })
 }
 
 fn same_reading(core: &Value, helm: &Value) -> bool {
@@ -462,8 +510,16 @@ pub fn merge_maps(mut a: Map<String, Value>, b: Map<String, Value>) -> Map<Strin
     a
 }
 
-/// Helm's `CoalesceValues`: chart `defaults` fill in what `user` values leave out; a user
-/// `null` deletes the chart's key; a user scalar or list replaces a chart mapping.
+/// Helm v4's `CoalesceValues` for a chart without subcharts: chart `defaults` fill in what
+/// `user` values leave out, and nested maps coalesce key by key.
+///
+/// Nulls follow Helm v4.2 exactly:
+/// - a user `null` deletes the key when the chart has it, at any depth; at the top level it
+///   is deleted even when the chart's value is null too, deeper it stays `null` then;
+/// - a user `null` for a key the chart does not have stays `null`;
+/// - chart defaults that are `null`, at any depth inside maps, are dropped (not in lists).
+///
+/// Where one side is a map and the other is not, the user's value wins (Helm warns).
 pub fn coalesce(user: &mut Map<String, Value>, defaults: &Map<String, Value>) {
     for (key, default) in defaults {
         match user.get_mut(key) {
@@ -472,36 +528,52 @@ pub fn coalesce(user: &mut Map<String, Value>, defaults: &Map<String, Value>) {
             }
             Some(Value::Object(dest)) => {
                 if let Value::Object(src) = default {
-                    coalesce(dest, src);
+                    coalesce_tables(dest, &without_nulls(src));
+                }
+            }
+            Some(_) => {}
+            None => match default {
+                Value::Null => {}
+                Value::Object(src) => {
+                    user.insert(key.clone(), Value::Object(without_nulls(src)));
+                }
+                other => {
+                    user.insert(key.clone(), other.clone());
+                }
+            },
+        }
+    }
+}
+
+/// Helm's `coalesceTablesFullKey` below the top level; `src` holds no nulls.
+fn coalesce_tables(dest: &mut Map<String, Value>, src: &Map<String, Value>) {
+    for (key, default) in src {
+        match dest.get_mut(key) {
+            Some(Value::Null) => {
+                dest.shift_remove(key);
+            }
+            Some(Value::Object(inner)) => {
+                if let Value::Object(src) = default {
+                    coalesce_tables(inner, src);
                 }
             }
             Some(_) => {}
             None => {
-                user.insert(key.clone(), default.clone());
+                dest.insert(key.clone(), default.clone());
             }
         }
     }
 }
 
-/// [`coalesce`] taking `defaults` by value, so that what the user leaves out moves over
-/// instead of being cloned.
-fn coalesce_owned(user: &mut Map<String, Value>, defaults: Map<String, Value>) {
-    for (key, default) in defaults {
-        match user.get_mut(&key) {
-            Some(Value::Null) => {
-                user.shift_remove(&key);
-            }
-            Some(Value::Object(dest)) => {
-                if let Value::Object(src) = default {
-                    coalesce_owned(dest, src);
-                }
-            }
-            Some(_) => {}
-            None => {
-                user.insert(key, default);
-            }
-        }
-    }
+/// Helm's `cleanNilValues`: the map without its null members, at any depth of maps.
+fn without_nulls(map: &Map<String, Value>) -> Map<String, Value> {
+    map.iter()
+        .filter(|(_, value)| !value.is_null())
+        .map(|(key, value)| match value {
+            Value::Object(inner) => (key.clone(), Value::Object(without_nulls(inner))),
+            other => (key.clone(), other.clone()),
+        })
+        .collect()
 }
 
 /// Merges `layers` over the chart defaults; later layers win.
@@ -537,7 +609,8 @@ pub fn layer(
         }
         None => Map::new(),
     };
-    provenance.push((chart_source, defaults.clone()));
+    // The chart layer's values move in once coalescing has read them: no copy.
+    provenance.push((chart_source, Map::new()));
 
     let mut user = Map::new();
     for layer in layers {
@@ -590,7 +663,10 @@ pub fn layer(
             }
         }
     }
-    coalesce_owned(&mut user, defaults);
+    coalesce(&mut user, &defaults);
+    if let Some((_, chart_layer)) = provenance.first_mut() {
+        *chart_layer = defaults;
+    }
     Ok(Values {
         map: user,
         warnings,
@@ -633,15 +709,36 @@ mod tests {
     }
 
     #[test]
-    fn coalesce_owned_matches_coalesce() {
-        let user = map(json!({"a": null, "b": {"c": null, "d": 2}, "e": "s", "h": {"x": 1}}));
-        let defaults =
-            map(json!({"a": 1, "b": {"c": 3, "f": 4}, "e": {"deep": 1}, "g": 5, "h": 2}));
-        let mut by_reference = user.clone();
-        coalesce(&mut by_reference, &defaults);
-        let mut by_value = user;
-        coalesce_owned(&mut by_value, defaults);
-        assert_eq!(Value::Object(by_value), Value::Object(by_reference));
+    fn coalesce_drops_chart_nulls_like_helm_4_2() {
+        // Helm v4.2.3 `helm template` gives {"b": {"d": 1}, "l": [null]} here.
+        let mut user = Map::new();
+        let defaults = map(json!({"a": null, "b": {"c": null, "d": 1}, "l": [null]}));
+        coalesce(&mut user, &defaults);
+        assert_eq!(Value::Object(user), json!({"b": {"d": 1}, "l": [null]}));
+    }
+
+    #[test]
+    fn coalesce_keeps_nested_user_null_only_where_the_chart_has_no_value() {
+        // Helm v4.2.3: {"a": {"c": null, "new": null}, "top": null}; `a.b` and `x` are deleted.
+        let mut user = map(json!({
+            "a": {"b": null, "c": null, "new": null},
+            "top": null,
+            "x": null
+        }));
+        let defaults = map(json!({"a": {"b": 1, "c": null}, "x": null}));
+        coalesce(&mut user, &defaults);
+        assert_eq!(
+            Value::Object(user),
+            json!({"a": {"c": null, "new": null}, "top": null})
+        );
+    }
+
+    #[test]
+    fn coalesce_chart_nulls_under_a_user_map_are_dropped() {
+        let mut user = map(json!({"a": {"z": 1}}));
+        let defaults = map(json!({"a": {"x": null, "w": {"v": null, "u": 2}}}));
+        coalesce(&mut user, &defaults);
+        assert_eq!(Value::Object(user), json!({"a": {"z": 1, "w": {"u": 2}}}));
     }
 
     #[test]
@@ -662,6 +759,39 @@ mod tests {
         assert!(warnings[0].hint.contains("`true`"), "{}", warnings[0].hint);
         assert_eq!(warnings[1].location, "<stdin>:2:7");
         assert!(warnings[1].hint.contains("0o644"), "{}", warnings[1].hint);
+    }
+
+    #[test]
+    fn parse_warns_about_keys_yaml_1_1_reads_differently() {
+        let mut warnings = Vec::new();
+        let text = "on: 1\n0644: 2\n1e3: 3\n~: 4\ntrue: 5\n1: 6\n'yes': 7\nplain: 8\n";
+        let (values, _) = parse(text, &Source::Stdin, &mut warnings).expect("valid");
+        assert_eq!(
+            values.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["on", "0644", "1e3", "~", "true", "1", "yes", "plain"]
+        );
+        let got: Vec<(&str, &str)> = warnings
+            .iter()
+            .map(|w| (w.location.as_str(), w.hint.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "<stdin>:1:1",
+                    "quote the key (`\"on\"`) to keep it, or write `true`"
+                ),
+                (
+                    "<stdin>:2:1",
+                    "quote the key (`\"0644\"`) to keep it, or write `420`"
+                ),
+                (
+                    "<stdin>:3:1",
+                    "quote the key (`\"1e3\"`) to keep it, or write `1000`"
+                ),
+                ("<stdin>:4:1", "quote the key: `\"~\"`"),
+            ]
+        );
     }
 
     #[test]

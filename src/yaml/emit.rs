@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::{CoreTag, Node, NodeValue, Style, needs_quotes};
+use super::{CoreTag, Node, NodeValue, Style, is_plain_syntax, needs_quotes};
 
 /// Emits one manifest document, ending with a newline.
 ///
@@ -121,7 +121,7 @@ fn node_atom(node: &Node) -> Atom<'_> {
         if scalar.text.is_empty() {
             return Atom::Verbatim("null".into());
         }
-        if !scalar.text.contains('\n') {
+        if !scalar.text.contains('\n') && is_plain_syntax(&scalar.text) {
             return Atom::Verbatim(scalar.text.as_str().into());
         }
     }

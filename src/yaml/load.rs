@@ -150,6 +150,9 @@ fn scan_message(message: &str) -> String {
         Some(cut) => &message[..cut],
         None => message,
     };
+    if message.contains("recursion limit exceeded") {
+        return "invalid YAML: nesting is too deep".into();
+    }
     format!("invalid YAML: {message}")
 }
 
@@ -432,7 +435,7 @@ mod tests {
         let text = "[".repeat(500) + &"]".repeat(500);
         let e = err(&text);
         assert!(
-            e.message.contains("nesting deeper") || e.message.contains("recursion limit"),
+            e.message.contains("nesting deeper") || e.message.contains("nesting is too deep"),
             "{}",
             e.message
         );

@@ -14,7 +14,9 @@ mod scalar;
 pub(crate) use emit::quoted;
 pub use emit::{emit_document, emit_value, write_document};
 pub use load::{Chunk, Limits, YamlError, chunks, load, load_chunk};
-pub use scalar::{kubectl_reads_string, needs_quotes, resolve_core, resolve_kubectl};
+pub use scalar::{
+    is_plain_syntax, kubectl_reads_string, needs_quotes, resolve_core, resolve_kubectl,
+};
 
 /// A position in a YAML text, 1-based.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -151,10 +153,22 @@ impl Node {
             NodeValue::Mapping(entries) => serde_json::Value::Object(
                 entries
                     .iter()
-                    .map(|(k, v)| (key_string(k), v.to_kubectl_json()))
+                    .map(|(k, v)| (kubectl_key(k), v.to_kubectl_json()))
                     .collect(),
             ),
         }
+    }
+}
+
+/// A key as kubectl's YAML-to-JSON conversion names it: plain `yes` is `"true"`, plain
+/// `0644` is `"420"`, an empty plain key is `"null"`.
+fn kubectl_key(key: &Node) -> String {
+    match &key.value {
+        NodeValue::Scalar(s) => match resolve_kubectl(s) {
+            serde_json::Value::String(text) => text,
+            other => other.to_string(),
+        },
+        _ => String::new(),
     }
 }
 

@@ -287,9 +287,9 @@ fn yaml11_int(text: &str) -> Option<Value> {
 /// Whether `text`, written plain, could be read as anything but this string by a YAML 1.1
 /// reader (kubectl, PyYAML) or a YAML 1.2 reader, or could not be written plain at all.
 pub fn needs_quotes(text: &str) -> bool {
-    let Some(first) = text.chars().next() else {
+    if text.is_empty() {
         return true;
-    };
+    }
     if !kubectl_reads_string(text) || !core_reads_string(text) {
         return true;
     }
@@ -307,25 +307,43 @@ pub fn needs_quotes(text: &str) -> bool {
     if matches!(text, "=" | "<<") || is_special_float(text) {
         return true;
     }
+    !is_plain_syntax(text)
+}
+
+/// Whether `text` can be written as a plain scalar in block context at all: no leading
+/// indicator, no `: ` or ` #`, no surrounding blanks, nothing unprintable.
+pub fn is_plain_syntax(text: &str) -> bool {
+    let Some(first) = text.chars().next() else {
+        return false;
+    };
     if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
-        return true;
+        // `-`, `?` and `:` may start a plain scalar when a non-blank follows.
+        let second = text.chars().nth(1);
+        let ok = matches!(first, '-' | '?' | ':') && second.is_some_and(|c| !c.is_whitespace());
+        if !ok {
+            return false;
+        }
     }
     if text.starts_with(' ') || text.ends_with(' ') || text.ends_with(':') {
-        return true;
+        return false;
+    }
+    // Document markers, when the scalar lands at the start of a line.
+    if text.starts_with("---") || text.starts_with("...") {
+        return false;
     }
     // One pass for `: `, ` #` (tab for space too), and characters a plain scalar cannot hold.
     let bytes = text.as_bytes();
     let mut ascii = true;
     for (i, &b) in bytes.iter().enumerate() {
         match b {
-            b':' if matches!(bytes.get(i + 1), Some(b' ' | b'\t')) => return true,
-            b'#' if i > 0 && matches!(bytes.get(i - 1), Some(b' ' | b'\t')) => return true,
-            0..0x20 | 0x7f => return true,
+            b':' if matches!(bytes.get(i + 1), Some(b' ' | b'\t')) => return false,
+            b'#' if i > 0 && matches!(bytes.get(i - 1), Some(b' ' | b'\t')) => return false,
+            0..0x20 | 0x7f => return false,
             0x80.. => ascii = false,
             _ => {}
         }
     }
-    !ascii && text.chars().any(|c| !is_plain_char(c))
+    ascii || text.chars().all(is_plain_char)
 }
 
 /// Characters that occur in YAML 1.1/1.2 numbers (any base), timestamps and sexagesimals.
