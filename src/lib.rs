@@ -19,6 +19,7 @@ pub mod chart;
 mod error;
 pub mod manifest;
 pub mod package;
+mod parallel;
 pub mod release;
 pub mod render;
 pub mod validate;

@@ -113,6 +113,9 @@ pub fn run(args: Args, out: &mut impl Write, err: &mut impl Write) -> Result<i32
         }
         None => super::emit(out, &release.stream(&selection)?)?,
     }
+    // The process ends here: freeing a large release piece by piece costs more than the
+    // whole render's output takes to write, and the OS reclaims it at exit anyway.
+    std::mem::forget(release);
     Ok(0)
 }
 

@@ -3,16 +3,22 @@
 
 mod order;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::{self, Write};
 
 use sha2::{Digest as _, Sha256};
 
-use crate::render::Rendered;
+use crate::render::{Rendered, RenderedTemplate};
 use crate::yaml::{self, Node, NodeValue};
 
 pub use order::{is_cluster_scoped, kind_rank};
+
+/// Rendered templates are parsed in pieces of about this size.
+const CHUNK_BYTES: usize = 128 * 1024;
+
+/// Streams of fewer objects are emitted on one thread.
+const STREAM_HALF: usize = 64;
 
 /// When a hook runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -250,37 +256,57 @@ impl std::error::Error for ManifestError {}
 pub fn split(
     rendered: &Rendered,
     namespace: &str,
-    chart_display: &dyn Fn(&str) -> String,
+    chart_display: &(dyn Fn(&str) -> String + Sync),
 ) -> Result<Manifests, ManifestError> {
+    // Rendered text is parsed in pieces of whole documents, shared between two threads;
+    // checks then run in template order, so the first error is the same as in one pass.
+    let limits = yaml::Limits::default();
+    let pieces: Vec<(usize, yaml::Chunk<'_>)> = rendered
+        .templates
+        .iter()
+        .enumerate()
+        .flat_map(|(i, t)| {
+            yaml::chunks(&t.output, CHUNK_BYTES)
+                .into_iter()
+                .map(move |chunk| (i, chunk))
+        })
+        .collect();
+    let loaded = crate::parallel::map(
+        &pieces,
+        |(_, chunk)| chunk.text.len(),
+        |(_, chunk)| yaml::load_chunk(chunk, &limits),
+    );
+    let mut documents: Vec<Option<(Vec<Node>, usize)>> = rendered
+        .templates
+        .iter()
+        .map(|_| Some((Vec::new(), 0)))
+        .collect();
+    for ((template, _), piece) in pieces.iter().zip(loaded) {
+        let slot = &mut documents[*template];
+        match (slot.as_mut(), piece) {
+            (Some((all, nodes)), Some((more, count))) => {
+                all.extend(more);
+                *nodes += count;
+            }
+            _ => *slot = None,
+        }
+    }
+    let parsed = rendered
+        .templates
+        .iter()
+        .zip(documents)
+        .map(|(template, loaded)| {
+            let loaded = loaded.filter(|(_, nodes)| *nodes <= limits.max_nodes);
+            objects(template, loaded.map(|(d, _)| d), namespace, chart_display)
+        });
     let mut resources = Vec::new();
     let mut hooks = Vec::new();
-    let mut seen: BTreeMap<(String, String, String, String), String> = BTreeMap::new();
-    for template in &rendered.templates {
+    // Only looked up, never iterated: a hash map keeps output order out of it and costs one
+    // hash per object instead of a dozen four-string comparisons.
+    let mut seen: HashMap<(String, String, String, String), String> = HashMap::new();
+    for (template, manifests) in rendered.templates.iter().zip(parsed) {
         let display = chart_display(&template.path);
-        let invalid = |mark: yaml::Mark, message: String| ManifestError::Invalid {
-            template: display.clone(),
-            line: mark.line,
-            column: mark.column,
-            message,
-            text: template
-                .output
-                .lines()
-                .nth(mark.line.saturating_sub(1))
-                .unwrap_or("")
-                .to_owned(),
-        };
-        let documents = yaml::load(&template.output, &yaml::Limits::default())
-            .map_err(|e| invalid(e.mark, e.message))?;
-        for mut node in documents {
-            if is_empty(&node) {
-                continue;
-            }
-            let manifest = object(&mut node, namespace).map_err(|(mark, m)| invalid(mark, m))?;
-            let manifest = Manifest {
-                source: template.path.clone(),
-                node,
-                ..manifest
-            };
+        for manifest in manifests? {
             let key = (
                 manifest.group().to_owned(),
                 manifest.kind.clone(),
@@ -316,6 +342,47 @@ pub fn split(
         resources,
         hooks,
     })
+}
+
+/// The objects one rendered template holds, checked and placed in `namespace`.
+/// `loaded` holds the documents when the pieces loaded; otherwise the whole text is loaded
+/// here, which also words any error.
+fn objects(
+    template: &RenderedTemplate,
+    loaded: Option<Vec<Node>>,
+    namespace: &str,
+    chart_display: &(dyn Fn(&str) -> String + Sync),
+) -> Result<Vec<Manifest>, ManifestError> {
+    let invalid = |mark: yaml::Mark, message: String| ManifestError::Invalid {
+        template: chart_display(&template.path),
+        line: mark.line,
+        column: mark.column,
+        message,
+        text: template
+            .output
+            .lines()
+            .nth(mark.line.saturating_sub(1))
+            .unwrap_or("")
+            .to_owned(),
+    };
+    let documents = match loaded {
+        Some(documents) => documents,
+        None => yaml::load(&template.output, &yaml::Limits::default())
+            .map_err(|e| invalid(e.mark, e.message))?,
+    };
+    let mut manifests = Vec::new();
+    for mut node in documents {
+        if is_empty(&node) {
+            continue;
+        }
+        let manifest = object(&mut node, namespace).map_err(|(mark, m)| invalid(mark, m))?;
+        manifests.push(Manifest {
+            source: template.path.clone(),
+            node,
+            ..manifest
+        });
+    }
+    Ok(manifests)
 }
 
 fn is_empty(node: &Node) -> bool {
@@ -511,14 +578,37 @@ impl Manifests {
 
     /// The YAML stream `write` prints.
     pub fn to_stream(&self, objects: &[&Manifest]) -> String {
+        // Large streams are emitted in two halves on two threads, then joined in order.
+        let halves: Vec<&[&Manifest]> = match objects.len() {
+            0..STREAM_HALF => vec![objects],
+            n => {
+                let (first, second) = objects.split_at(n / 2);
+                vec![first, second]
+            }
+        };
+        let parts = crate::parallel::map(
+            &halves,
+            |half| half.len() * 1024,
+            |half| self.stream_part(half),
+        );
+        let mut text = String::with_capacity(parts.iter().map(String::len).sum());
+        for part in parts {
+            text.push_str(&part);
+        }
+        text
+    }
+
+    fn stream_part(&self, objects: &[&Manifest]) -> String {
         let mut text = String::new();
+        let mut document = String::with_capacity(4096);
         for manifest in objects {
             text.push_str("---\n# Source: ");
             text.push_str(&self.chart_name);
             text.push('/');
             text.push_str(&manifest.source);
             text.push('\n');
-            text.push_str(&manifest.to_yaml());
+            yaml::write_document(&manifest.node, &mut document);
+            text.push_str(&document);
         }
         text
     }
@@ -527,7 +617,6 @@ impl Manifests {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::RenderedTemplate;
 
     fn rendered(files: &[(&str, &str)]) -> Rendered {
         Rendered {
@@ -545,6 +634,36 @@ mod tests {
 
     fn split_ok(files: &[(&str, &str)]) -> Manifests {
         split(&rendered(files), "team", &|p| format!("chart/{p}")).expect("valid")
+    }
+
+    #[test]
+    fn large_renders_report_the_first_template_error_and_keep_order() {
+        // Large enough to be parsed on two threads.
+        let objects = |kind: &str| -> String {
+            (0..2000)
+                .map(|i| format!("apiVersion: v1\nkind: {kind}\nmetadata:\n  name: n{i}\n---\n"))
+                .collect()
+        };
+        let (a, b) = (objects("ConfigMap"), objects("Service"));
+        let ok = split_ok(&[("templates/a.yaml", &a), ("templates/b.yaml", &b)]);
+        let names: Vec<&str> = ok
+            .resources
+            .iter()
+            .map(|m| m.name.as_str())
+            .take(3)
+            .collect();
+        assert_eq!(names, ["n0", "n1", "n2"]);
+        assert_eq!(ok.resources.len(), 4000);
+        // Emitted in two halves on two threads: the same bytes as one object at a time.
+        let all: Vec<&Manifest> = ok.resources.iter().collect();
+        let one_by_one: String = all.iter().map(|m| ok.stream_part(&[m])).collect();
+        assert_eq!(ok.to_stream(&all), one_by_one);
+        let bad_a = format!("{a}kind: [\n");
+        let bad_b = format!("{b}- not an object\n");
+        let err = split_err(&[("templates/a.yaml", &bad_a), ("templates/b.yaml", &bad_b)]);
+        assert!(err.starts_with("chart/templates/a.yaml:"), "{err}");
+        let err = split_err(&[("templates/a.yaml", &a), ("templates/b.yaml", &bad_b)]);
+        assert!(err.starts_with("chart/templates/b.yaml:"), "{err}");
     }
 
     fn split_err(files: &[(&str, &str)]) -> String {

@@ -256,23 +256,32 @@ pub fn render(
     context.insert("release", release);
     context.insert("capabilities", &capabilities_context);
 
+    let to_render: Vec<&crate::chart::Template> = chart
+        .templates
+        .iter()
+        .filter(|t| t.kind != TemplateKind::Partial)
+        .collect();
+    // Templates render independently (Tera values are shared, so a context clone is
+    // cheap); results come back in path order, and so does the first error.
+    let outputs = crate::parallel::map(
+        &to_render,
+        |t| t.source.len(),
+        |template| {
+            let mut context = context.clone();
+            context.insert(
+                "template",
+                &serde_json::json!({
+                    "name": format!("{}/{}", meta.name, template.path),
+                    "base_path": format!("{}/templates", meta.name),
+                }),
+            );
+            tera.render(&template.path, &context)
+        },
+    );
     let mut templates = Vec::new();
     let mut notes = None;
-    for template in &chart.templates {
-        if template.kind == TemplateKind::Partial {
-            continue;
-        }
-        let mut context = context.clone();
-        context.insert(
-            "template",
-            &serde_json::json!({
-                "name": format!("{}/{}", meta.name, template.path),
-                "base_path": format!("{}/templates", meta.name),
-            }),
-        );
-        let output = tera
-            .render(&template.path, &context)
-            .map_err(|e| template_error(chart, &e))?;
+    for (template, output) in to_render.iter().zip(outputs) {
+        let output = output.map_err(|e| template_error(chart, &e))?;
         match template.kind {
             TemplateKind::Notes => notes = Some(output),
             _ => templates.push(RenderedTemplate {
@@ -469,4 +478,74 @@ fn excerpt(source: &str, line: usize, start_col: usize, end_col: usize, one_line
         spaces = " ".repeat(text.chars().take(start_col).count()),
         carets = "^".repeat(width),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chart(templates: &[(&str, String)]) -> Chart {
+        let mut files: std::collections::BTreeMap<String, Vec<u8>> = templates
+            .iter()
+            .map(|(path, source)| ((*path).to_owned(), source.clone().into_bytes()))
+            .collect();
+        files.insert(
+            "Chart.yaml".into(),
+            b"apiVersion: v2\nname: demo\nversion: 1.0.0\n".to_vec(),
+        );
+        Chart::from_files("chart".into(), files).expect("chart")
+    }
+
+    fn render_chart(chart: &Chart) -> Result<Rendered, RenderError> {
+        let values = Values {
+            map: serde_json::Map::new(),
+            warnings: Vec::new(),
+            documents: Vec::new(),
+            layers: Vec::new(),
+        };
+        render(
+            chart,
+            &values,
+            &ReleaseInfo::install("r", "ns"),
+            &Capabilities::default(),
+        )
+    }
+
+    #[test]
+    fn large_charts_render_in_path_order_and_report_the_first_error() {
+        // Large enough to be rendered on two threads.
+        let filler = "# filler line to make the template large\n".repeat(2000);
+        let good = |name: &str| format!("{filler}name: {name} {{{{ template.name }}}}\n");
+        let bad = format!("{filler}{{{{ values.missing }}}}\n");
+        let ok = render_chart(&chart(&[
+            ("templates/a.yaml", good("a")),
+            ("templates/b.yaml", good("b")),
+            ("templates/c.yaml", good("c")),
+        ]))
+        .expect("renders");
+        let paths: Vec<&str> = ok.templates.iter().map(|t| t.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["templates/a.yaml", "templates/b.yaml", "templates/c.yaml"]
+        );
+        assert!(
+            ok.templates[1]
+                .output
+                .ends_with("name: b demo/templates/b.yaml\n")
+        );
+        for failing in ["templates/a.yaml", "templates/b.yaml"] {
+            let mut templates = vec![
+                ("templates/a.yaml", good("a")),
+                ("templates/b.yaml", bad.clone()),
+                ("templates/c.yaml", bad.clone()),
+            ];
+            if failing == "templates/a.yaml" {
+                templates[0].1 = bad.clone();
+            }
+            let err = render_chart(&chart(&templates))
+                .expect_err("fails")
+                .to_string();
+            assert!(err.starts_with(&format!("chart/{failing}:")), "{err}");
+        }
+    }
 }

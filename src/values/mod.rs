@@ -342,7 +342,9 @@ fn to_json(
     match &node.value {
         NodeValue::Scalar(scalar) => {
             let value = yaml::resolve_core(scalar).map_err(|m| (node.mark, m))?;
-            if scalar.style == Style::Plain && scalar.tag.is_none() {
+            // A string both schemas read as a string needs no second reading.
+            let same = value.is_string() && yaml::kubectl_reads_string(&scalar.text);
+            if scalar.style == Style::Plain && scalar.tag.is_none() && !same {
                 let helm = yaml::resolve_kubectl(scalar);
                 if !same_reading(&value, &helm) {
                     warnings.push(Warning {
@@ -359,13 +361,16 @@ fn to_json(
             }
             Ok(value)
         }
-        NodeValue::Sequence(items) => items
-            .iter()
-            .map(|item| to_json(item, source, warnings))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Value::Array),
+        NodeValue::Sequence(items) => {
+            // Sized up front: values stay alive for the whole render.
+            let mut array = Vec::with_capacity(items.len());
+            for item in items {
+                array.push(to_json(item, source, warnings)?);
+            }
+            Ok(Value::Array(array))
+        }
         NodeValue::Mapping(entries) => {
-            let mut map = Map::new();
+            let mut map = Map::with_capacity(entries.len());
             let mut merged: Vec<Map<String, Value>> = Vec::new();
             for (key, value) in entries {
                 let key_text = yaml::key_string(key);
@@ -604,7 +609,8 @@ pub fn layer(
         }
         None => Map::new(),
     };
-    provenance.push((chart_source, defaults.clone()));
+    // The chart layer's values move in once coalescing has read them: no copy.
+    provenance.push((chart_source, Map::new()));
 
     let mut user = Map::new();
     for layer in layers {
@@ -658,6 +664,9 @@ pub fn layer(
         }
     }
     coalesce(&mut user, &defaults);
+    if let Some((_, chart_layer)) = provenance.first_mut() {
+        *chart_layer = defaults;
+    }
     Ok(Values {
         map: user,
         warnings,

@@ -16,9 +16,15 @@ use super::{CoreTag, Node, NodeValue, Style, is_plain_syntax, needs_quotes};
 /// verbatim so kubectl reads the same value; strings are re-quoted as needed.
 pub fn emit_document(node: &Node) -> String {
     let mut out = String::with_capacity(1024);
-    emit(&mut out, node, 0);
-    out.push('\n');
+    write_document(node, &mut out);
     out
+}
+
+/// [`emit_document`] into `buffer`, which is cleared first: one buffer serves many documents.
+pub fn write_document(node: &Node, buffer: &mut String) {
+    buffer.clear();
+    emit(buffer, node, 0);
+    buffer.push('\n');
 }
 
 /// Emits a value as `to_yaml` does: block style, no trailing newline.
@@ -34,17 +40,27 @@ enum Atom<'a> {
     Text(&'a str),
 }
 
-enum View<'a, T> {
+enum View<'a, T: Tree + 'a> {
     Atom(Atom<'a>),
     Seq(&'a [T]),
-    Map(Vec<(Atom<'a>, &'a T)>),
+    Map(T::Entries<'a>),
 }
 
 trait Tree: Sized {
+    /// A mapping's entries, walked in place rather than collected per mapping.
+    type Entries<'a>: ExactSizeIterator<Item = (Atom<'a>, &'a Self)>
+    where
+        Self: 'a;
+
     fn view(&self) -> View<'_, Self>;
 }
 
+type ValueEntries<'a> =
+    std::iter::Map<serde_json::map::Iter<'a>, fn((&'a String, &'a Value)) -> (Atom<'a>, &'a Value)>;
+
 impl Tree for Value {
+    type Entries<'a> = ValueEntries<'a>;
+
     fn view(&self) -> View<'_, Self> {
         match self {
             Value::Null => View::Atom(Atom::Verbatim("null".into())),
@@ -52,21 +68,34 @@ impl Tree for Value {
             Value::Number(n) => View::Atom(Atom::Verbatim(n.to_string().into())),
             Value::String(s) => View::Atom(Atom::Text(s)),
             Value::Array(items) => View::Seq(items),
-            Value::Object(map) => View::Map(map.iter().map(|(k, v)| (Atom::Text(k), v)).collect()),
+            Value::Object(map) => View::Map(map.iter().map(value_entry as _)),
         }
     }
 }
 
+type NodeEntries<'a> = std::iter::Map<
+    std::slice::Iter<'a, (Node, Node)>,
+    fn(&'a (Node, Node)) -> (Atom<'a>, &'a Node),
+>;
+
 impl Tree for Node {
+    type Entries<'a> = NodeEntries<'a>;
+
     fn view(&self) -> View<'_, Self> {
         match &self.value {
             NodeValue::Scalar(_) => View::Atom(node_atom(self)),
             NodeValue::Sequence(items) => View::Seq(items),
-            NodeValue::Mapping(entries) => {
-                View::Map(entries.iter().map(|(k, v)| (node_atom(k), v)).collect())
-            }
+            NodeValue::Mapping(entries) => View::Map(entries.iter().map(node_entry as _)),
         }
     }
+}
+
+fn value_entry<'a>((key, value): (&'a String, &'a Value)) -> (Atom<'a>, &'a Value) {
+    (Atom::Text(key), value)
+}
+
+fn node_entry((key, value): &(Node, Node)) -> (Atom<'_>, &Node) {
+    (node_atom(key), value)
 }
 
 fn node_atom(node: &Node) -> Atom<'_> {
@@ -103,9 +132,9 @@ fn emit<T: Tree>(out: &mut String, tree: &T, indent: usize) {
     match tree.view() {
         View::Atom(atom) => write_atom(out, &atom, indent + 2),
         View::Seq([]) => out.push_str("[]"),
-        View::Map(entries) if entries.is_empty() => out.push_str("{}"),
+        View::Map(entries) if entries.len() == 0 => out.push_str("{}"),
         View::Seq(items) => write_seq(out, items, indent, false),
-        View::Map(entries) => write_map(out, &entries, indent, false),
+        View::Map(entries) => write_map(out, entries, indent, false),
     }
 }
 
@@ -121,14 +150,19 @@ fn write_seq<T: Tree>(out: &mut String, items: &[T], indent: usize, inline: bool
 }
 
 /// Writes a mapping at `indent`; when `inline`, the first entry continues the current line.
-fn write_map<T: Tree>(out: &mut String, entries: &[(Atom<'_>, &T)], indent: usize, inline: bool) {
-    for (i, (key, value)) in entries.iter().enumerate() {
+fn write_map<'a, T: Tree + 'a>(
+    out: &mut String,
+    entries: impl Iterator<Item = (Atom<'a>, &'a T)>,
+    indent: usize,
+    inline: bool,
+) {
+    for (i, (key, value)) in entries.enumerate() {
         if i > 0 || !inline {
             newline(out, indent);
         }
-        write_key(out, key);
+        write_key(out, &key);
         out.push(':');
-        write_nested(out, *value, indent + 2, Position::MapValue);
+        write_nested(out, value, indent + 2, Position::MapValue);
     }
 }
 
@@ -149,11 +183,11 @@ fn write_nested<T: Tree>(out: &mut String, value: &T, indent: usize, position: P
             write_atom(out, &atom, indent);
         }
         View::Seq([]) => out.push_str(if after_key { " []" } else { "[]" }),
-        View::Map(entries) if entries.is_empty() => {
+        View::Map(entries) if entries.len() == 0 => {
             out.push_str(if after_key { " {}" } else { "{}" });
         }
         View::Seq(items) => write_seq(out, items, indent, !after_key),
-        View::Map(entries) => write_map(out, &entries, indent, !after_key),
+        View::Map(entries) => write_map(out, entries, indent, !after_key),
     }
 }
 

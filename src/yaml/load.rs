@@ -55,13 +55,74 @@ impl std::error::Error for YamlError {}
 /// [`YamlError`] for invalid YAML, duplicate or complex keys, unknown tags, and input that
 /// goes past `limits`.
 pub fn load(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
-    let mut builder = Builder {
-        limits,
-        stack: Vec::new(),
-        anchors: HashMap::new(),
-        documents: Vec::new(),
-        nodes: 0,
-    };
+    let mut builder = Builder::new(limits);
+    if super::fast::parse(text, 1, &mut builder).is_ok()
+        && let Some(documents) = builder.into_documents()
+    {
+        return Ok(documents);
+    }
+    load_slow(text, limits)
+}
+
+/// Loads a text in pieces that may be read in parallel: each piece of [`chunks`] through
+/// the fast path, with marks counted from the whole text's start. `None` when the fast path
+/// gives up on a piece or the pieces together go past `limits`: then [`load`] the whole
+/// text, which also words any error exactly as before.
+pub fn load_chunk(chunk: &Chunk<'_>, limits: &Limits) -> Option<(Vec<Node>, usize)> {
+    let mut builder = Builder::new(limits);
+    super::fast::parse(chunk.text, chunk.first_line, &mut builder).ok()?;
+    let nodes = builder.nodes;
+    builder.into_documents().map(|documents| (documents, nodes))
+}
+
+/// A piece of a YAML stream that starts at a document boundary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chunk<'a> {
+    /// The piece's text.
+    pub text: &'a str,
+    /// The line of the whole text it starts at, 1-based.
+    pub first_line: usize,
+}
+
+/// `text` cut into pieces of about `size` bytes or more, each cut made just before a `---`
+/// line, so that every piece holds whole documents.
+pub fn chunks(text: &str, size: usize) -> Vec<Chunk<'_>> {
+    let mut pieces = Vec::new();
+    let (mut start, mut first_line) = (0, 1);
+    let bytes = text.as_bytes();
+    let mut search = size.max(1);
+    loop {
+        while search < text.len() && !text.is_char_boundary(search) {
+            search += 1;
+        }
+        let Some(found) = text.get(search..).and_then(|rest| rest.find("\n---")) else {
+            break;
+        };
+        let cut = search + found + 1;
+        let after = bytes.get(cut + 3).copied();
+        if matches!(after, None | Some(b'\n' | b' ')) {
+            let piece = &text[start..cut];
+            pieces.push(Chunk {
+                text: piece,
+                first_line,
+            });
+            first_line += piece.bytes().filter(|&b| b == b'\n').count();
+            start = cut;
+            search = cut + size.max(1);
+        } else {
+            search = cut;
+        }
+    }
+    pieces.push(Chunk {
+        text: &text[start..],
+        first_line,
+    });
+    pieces
+}
+
+/// [`load`] without the fast path: every text through yaml-rust2.
+pub(super) fn load_slow(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
+    let mut builder = Builder::new(limits);
     let mut parser = Parser::new_from_str(text);
     loop {
         let (event, marker) = parser.next_token().map_err(|e| YamlError {
@@ -95,13 +156,18 @@ fn scan_message(message: &str) -> String {
     format!("invalid YAML: {message}")
 }
 
-struct Builder<'a> {
+/// Builds nodes from parser events, checking keys and limits; fed by yaml-rust2 or by the
+/// fast path.
+pub(super) struct Builder<'a> {
     limits: &'a Limits,
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize)>,
     documents: Vec<Node>,
     nodes: usize,
 }
+
+/// Mappings up to this size find duplicate keys by scanning; larger ones keep a set.
+const SCAN_KEYS: usize = 16;
 
 struct Frame {
     mark: Mark,
@@ -116,12 +182,28 @@ enum FrameKind {
     Mapping {
         entries: Vec<(Node, Node)>,
         pending_key: Option<Node>,
-        keys: HashSet<String>,
+        /// Every key, once the mapping is larger than [`SCAN_KEYS`].
+        keys: Option<HashSet<String>>,
     },
 }
 
-impl Builder<'_> {
-    fn event(&mut self, event: Event, at: Mark) -> Result<(), YamlError> {
+impl<'a> Builder<'a> {
+    pub(super) fn new(limits: &'a Limits) -> Builder<'a> {
+        Builder {
+            limits,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            documents: Vec::new(),
+            nodes: 0,
+        }
+    }
+
+    /// The documents built, if every collection was closed.
+    pub(super) fn into_documents(self) -> Option<Vec<Node>> {
+        self.stack.is_empty().then_some(self.documents)
+    }
+
+    pub(super) fn event(&mut self, event: Event, at: Mark) -> Result<(), YamlError> {
         match event {
             Event::Scalar(text, style, anchor, tag) => {
                 let tag = core_tag(tag.as_ref(), at)?;
@@ -148,7 +230,7 @@ impl Builder<'_> {
                     FrameKind::Mapping {
                         entries: Vec::new(),
                         pending_key: None,
-                        keys: HashSet::new(),
+                        keys: None,
                     },
                 )
             }
@@ -158,8 +240,15 @@ impl Builder<'_> {
                     message: "invalid YAML: unbalanced collection".into(),
                 })?;
                 let value = match frame.kind {
-                    FrameKind::Sequence(items) => NodeValue::Sequence(items),
-                    FrameKind::Mapping { entries, .. } => NodeValue::Mapping(entries),
+                    // Trees of large texts stay alive for the whole render: no growth slack.
+                    FrameKind::Sequence(mut items) => {
+                        items.shrink_to_fit();
+                        NodeValue::Sequence(items)
+                    }
+                    FrameKind::Mapping { mut entries, .. } => {
+                        entries.shrink_to_fit();
+                        NodeValue::Mapping(entries)
+                    }
                 };
                 let node = Node {
                     value,
@@ -240,7 +329,7 @@ impl Builder<'_> {
                             message: "a mapping key must be a scalar".into(),
                         });
                     };
-                    if !keys.insert(scalar.text.clone()) && scalar.text != "<<" {
+                    if is_duplicate(entries, keys, &scalar.text) && scalar.text != "<<" {
                         return Err(YamlError {
                             mark: node.mark,
                             message: format!("duplicate key `{}`", scalar.text),
@@ -251,6 +340,19 @@ impl Builder<'_> {
             },
         }
         Ok(())
+    }
+}
+
+/// Whether `key` is already among `entries`; records it.
+fn is_duplicate(entries: &[(Node, Node)], keys: &mut Option<HashSet<String>>, key: &str) -> bool {
+    if keys.is_none() && entries.len() >= SCAN_KEYS {
+        *keys = Some(entries.iter().map(|(k, _)| super::key_string(k)).collect());
+    }
+    match keys {
+        Some(set) => !set.insert(key.to_owned()),
+        None => entries
+            .iter()
+            .any(|(k, _)| k.as_scalar().is_some_and(|s| s.text == key)),
     }
 }
 

@@ -7,13 +7,16 @@
 //! re-emit rendered manifests so that kubectl reads exactly what the template said.
 
 mod emit;
+mod fast;
 mod load;
 mod scalar;
 
 pub(crate) use emit::quoted;
-pub use emit::{emit_document, emit_value};
-pub use load::{Limits, YamlError, load};
-pub use scalar::{is_plain_syntax, needs_quotes, resolve_core, resolve_kubectl};
+pub use emit::{emit_document, emit_value, write_document};
+pub use load::{Chunk, Limits, YamlError, chunks, load, load_chunk};
+pub use scalar::{
+    is_plain_syntax, kubectl_reads_string, needs_quotes, resolve_core, resolve_kubectl,
+};
 
 /// A position in a YAML text, 1-based.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -120,10 +123,12 @@ impl Node {
     /// The string a kubectl (YAML 1.1) reader takes this node for, if it is a string scalar.
     pub fn as_str(&self) -> Option<&str> {
         let scalar = self.as_scalar()?;
-        match resolve_kubectl(scalar) {
-            serde_json::Value::String(_) => Some(&scalar.text),
-            _ => None,
-        }
+        let string = match scalar.tag {
+            Some(CoreTag::Str) => true,
+            Some(CoreTag::Null) => false,
+            _ => scalar.style == Style::Quoted || kubectl_reads_string(&scalar.text),
+        };
+        string.then_some(scalar.text.as_str())
     }
 
     /// A plain string scalar node, as keelson adds to manifests.

@@ -192,9 +192,65 @@ pub fn resolve_kubectl(scalar: &Scalar) -> Value {
     Value::String(text.to_owned())
 }
 
+/// Whether a kubectl (YAML 1.1) reader takes the untagged plain scalar `text` for a
+/// string: [`resolve_kubectl`] without building the value.
+pub fn kubectl_reads_string(text: &str) -> bool {
+    !matches!(
+        text,
+        "" | "~"
+            | "null"
+            | "Null"
+            | "NULL"
+            | "y"
+            | "Y"
+            | "yes"
+            | "Yes"
+            | "YES"
+            | "true"
+            | "True"
+            | "TRUE"
+            | "on"
+            | "On"
+            | "ON"
+            | "n"
+            | "N"
+            | "no"
+            | "No"
+            | "NO"
+            | "false"
+            | "False"
+            | "FALSE"
+            | "off"
+            | "Off"
+            | "OFF"
+    ) && !(has_digit(text) && (yaml11_int(text).is_some() || core_float(text).is_some()))
+}
+
+/// Whether a YAML 1.2 core reader takes the untagged plain scalar `text` for a string:
+/// [`resolve_core`] without building the value (`.inf` and `.nan`, which it refuses, are
+/// not strings).
+fn core_reads_string(text: &str) -> bool {
+    !matches!(text, "" | "~" | "null" | "Null" | "NULL")
+        && core_bool(text).is_none()
+        && !(has_digit(text) && (core_int(text).is_some() || core_float(text).is_some()))
+        && !is_special_float(text)
+}
+
+/// Every integer and float syntax needs a digit: texts without one skip the parsers.
+fn has_digit(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_digit())
+}
+
 /// Go's `strconv.ParseInt(s, 0, 64)` after removing `_`, as goyaml v2 does, plus `0b`.
 fn yaml11_int(text: &str) -> Option<Value> {
-    let plain: String = text.chars().filter(|&c| c != '_').collect();
+    let plain: std::borrow::Cow<'_, str> = if text.contains('_') {
+        text.chars()
+            .filter(|&c| c != '_')
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    };
     let (negative, digits) = split_sign(&plain);
     let (radix, digits) = if let Some(d) = digits
         .strip_prefix("0x")
@@ -234,13 +290,7 @@ pub fn needs_quotes(text: &str) -> bool {
     if text.is_empty() {
         return true;
     }
-    let plain = Scalar {
-        text: text.to_owned(),
-        style: Style::Plain,
-        tag: None,
-    };
-    if !resolve_kubectl(&plain).is_string() || !matches!(resolve_core(&plain), Ok(Value::String(_)))
-    {
+    if !kubectl_reads_string(text) || !core_reads_string(text) {
         return true;
     }
     // Numbers, dates, times and sexagesimals in any schema start with a digit (after an
@@ -281,10 +331,19 @@ pub fn is_plain_syntax(text: &str) -> bool {
     if text.starts_with("---") || text.starts_with("...") {
         return false;
     }
-    if text.contains(": ") || text.contains(" #") || text.contains(":\t") || text.contains("\t#") {
-        return false;
+    // One pass for `: `, ` #` (tab for space too), and characters a plain scalar cannot hold.
+    let bytes = text.as_bytes();
+    let mut ascii = true;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b':' if matches!(bytes.get(i + 1), Some(b' ' | b'\t')) => return false,
+            b'#' if i > 0 && matches!(bytes.get(i - 1), Some(b' ' | b'\t')) => return false,
+            0..0x20 | 0x7f => return false,
+            0x80.. => ascii = false,
+            _ => {}
+        }
     }
-    text.chars().all(is_plain_char)
+    ascii || text.chars().all(is_plain_char)
 }
 
 /// Characters that occur in YAML 1.1/1.2 numbers (any base), timestamps and sexagesimals.
@@ -386,6 +445,93 @@ mod tests {
         };
         assert_eq!(resolve_kubectl(&quoted), json!("yes"));
         assert_eq!(resolve_core(&quoted), Ok(json!("yes")));
+    }
+
+    #[test]
+    fn string_predicates_agree_with_the_resolvers() {
+        let mut texts: Vec<String> = [
+            "",
+            "~",
+            "null",
+            "NULL",
+            "yes",
+            "No",
+            "on",
+            "OFF",
+            "y",
+            "n",
+            "true",
+            "False",
+            "0",
+            "-0",
+            "+1",
+            "0644",
+            "0o17",
+            "0O17",
+            "0x1F",
+            "0XfF",
+            "0b101",
+            "-0b1",
+            "1_000",
+            "_1",
+            "1__0",
+            "1e3",
+            "1E+3",
+            "1e999",
+            "-1e999",
+            ".5",
+            "5.",
+            "1.2.3",
+            ".inf",
+            "-.Inf",
+            ".nan",
+            ".NaN",
+            "12:30",
+            "2024-01-01",
+            "9223372036854775808",
+            "-9223372036854775809",
+            "18446744073709551616",
+            "abc",
+            "a1",
+            "svc-0001",
+            "1Gi",
+            "250m",
+            "+",
+            "-",
+            ".",
+            "_",
+            "0x",
+            "0o",
+            "0b",
+            "+0x1",
+            "-0o1",
+            "1.5e-3",
+            "e3",
+            "0_7",
+            "0.1_0",
+            "é",
+            "١٢٣",
+        ]
+        .iter()
+        .map(|t| (*t).to_owned())
+        .collect();
+        for a in ["", "+", "-", "_", "0", "1", ".", "0x", "0b", "0o"] {
+            for b in ["", "1", "9", "_", "e1", ".", "f", "x", "inf"] {
+                texts.push(format!("{a}{b}"));
+            }
+        }
+        for text in &texts {
+            assert_eq!(
+                kubectl_reads_string(text),
+                resolve_kubectl(&plain(text)).is_string(),
+                "kubectl {text:?}"
+            );
+            assert_eq!(
+                core_reads_string(text),
+                matches!(resolve_core(&plain(text)), Ok(Value::String(_))),
+                "core {text:?}"
+            );
+        }
     }
 
     #[test]
