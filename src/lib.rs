@@ -54,6 +54,8 @@ pub struct RenderRequest {
     pub revision: u64,
     /// What the cluster offers.
     pub capabilities: Capabilities,
+    /// Refuse unreadable hook annotations (`render`), or note them on the objects (`lint`).
+    pub hook_check: manifest::HookCheck,
 }
 
 impl RenderRequest {
@@ -67,6 +69,7 @@ impl RenderRequest {
             event: Event::Install,
             revision: 1,
             capabilities: Capabilities::default(),
+            hook_check: manifest::HookCheck::Refuse,
         }
     }
 }
@@ -121,7 +124,12 @@ pub fn render_chart(request: &RenderRequest) -> Result<Release, Error> {
     }
     info.revision = request.revision;
     let rendered = render::render(&chart, &values, &info, &request.capabilities)?;
-    let manifests = manifest::split(&rendered, &request.namespace, &|p| chart.display_path(p))?;
+    let manifests = manifest::split_with(
+        &rendered,
+        &request.namespace,
+        &|p| chart.display_path(p),
+        request.hook_check,
+    )?;
     Ok(Release {
         chart,
         values,

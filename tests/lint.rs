@@ -323,10 +323,24 @@ fn strict_fails_on_warnings() {
 }
 
 #[test]
+fn unreadable_hook_annotations_stop_render_but_are_lint_findings() {
+    let render = support::keelson(&["render", "tests/lint-fixtures/err-hook-event"]);
+    assert_eq!(render.code, 2, "{}", render.transcript());
+    assert!(render.stdout.is_empty());
+    let lint = support::keelson(&["lint", "tests/lint-fixtures/err-hook-event"]);
+    assert_eq!(lint.code, 1, "{}", lint.transcript());
+    assert!(
+        lint.stdout.contains("error[hook-annotations]"),
+        "{}",
+        lint.stdout
+    );
+    assert!(lint.stdout.contains("unknown event"), "{}", lint.stdout);
+    support::settings().bind(|| insta::assert_snapshot!("lint-hook-event-finding", lint.stdout));
+}
+
+#[test]
 fn unrenderable_charts_and_unknown_versions_exit_2_with_nothing_on_stdout() {
     support::settings().bind(|| {
-        let hook = support::keelson(&["lint", "tests/lint-fixtures/err-hook-event"]);
-        insta::assert_snapshot!("lint-err-hook-event", hook.transcript());
         let version = support::keelson(&["lint", "chart", "--kube-version", "1.20"]);
         insta::assert_snapshot!("lint-err-kube-version", version.transcript());
     });

@@ -90,8 +90,23 @@ pub struct Manifest {
     pub namespace: Option<String>,
     /// Present when the object is a hook.
     pub hook: Option<Hook>,
+    /// Why the hook annotations could not be read, when [`split_with`] was asked to
+    /// [`HookCheck::Note`] such problems instead of refusing them.
+    pub hook_problem: Option<String>,
     /// The object.
     pub node: Node,
+}
+
+/// What [`split_with`] does with hook annotations it cannot read (an unknown event, a
+/// weight that is not an integer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HookCheck {
+    /// Refuse them: the order of a release depends on its hooks, so `render` stops.
+    #[default]
+    Refuse,
+    /// Keep the object as a main resource and note the problem in
+    /// [`Manifest::hook_problem`], so that `lint` can report it among its findings.
+    Note,
 }
 
 impl Manifest {
@@ -258,6 +273,19 @@ pub fn split(
     namespace: &str,
     chart_display: &(dyn Fn(&str) -> String + Sync),
 ) -> Result<Manifests, ManifestError> {
+    split_with(rendered, namespace, chart_display, HookCheck::Refuse)
+}
+
+/// [`split`], with a choice of what to do with unreadable hook annotations.
+///
+/// # Errors
+/// As [`split`]; hook annotation problems only with [`HookCheck::Refuse`].
+pub fn split_with(
+    rendered: &Rendered,
+    namespace: &str,
+    chart_display: &(dyn Fn(&str) -> String + Sync),
+    hook_check: HookCheck,
+) -> Result<Manifests, ManifestError> {
     // Rendered text is parsed in pieces of whole documents, shared between two threads;
     // checks then run in template order, so the first error is the same as in one pass.
     let limits = yaml::Limits::default();
@@ -297,7 +325,13 @@ pub fn split(
         .zip(documents)
         .map(|(template, loaded)| {
             let loaded = loaded.filter(|(_, nodes)| *nodes <= limits.max_nodes);
-            objects(template, loaded.map(|(d, _)| d), namespace, chart_display)
+            objects(
+                template,
+                loaded.map(|(d, _)| d),
+                namespace,
+                chart_display,
+                hook_check,
+            )
         });
     let mut resources = Vec::new();
     let mut hooks = Vec::new();
@@ -352,6 +386,7 @@ fn objects(
     loaded: Option<Vec<Node>>,
     namespace: &str,
     chart_display: &(dyn Fn(&str) -> String + Sync),
+    hook_check: HookCheck,
 ) -> Result<Vec<Manifest>, ManifestError> {
     let invalid = |mark: yaml::Mark, message: String| ManifestError::Invalid {
         template: chart_display(&template.path),
@@ -375,7 +410,8 @@ fn objects(
         if is_empty(&node) {
             continue;
         }
-        let manifest = object(&mut node, namespace).map_err(|(mark, m)| invalid(mark, m))?;
+        let manifest =
+            object(&mut node, namespace, hook_check).map_err(|(mark, m)| invalid(mark, m))?;
         manifests.push(Manifest {
             source: template.path.clone(),
             node,
@@ -391,7 +427,11 @@ fn is_empty(node: &Node) -> bool {
 
 /// Reads the identity of an object and places it in `namespace` when it is namespaced
 /// and has none.
-fn object(node: &mut Node, namespace: &str) -> Result<Manifest, (yaml::Mark, String)> {
+fn object(
+    node: &mut Node,
+    namespace: &str,
+    hook_check: HookCheck,
+) -> Result<Manifest, (yaml::Mark, String)> {
     let at = node.mark;
     let text = |parent: &Node, field: &str, label: &str| -> Result<String, (yaml::Mark, String)> {
         let value = parent
@@ -423,7 +463,11 @@ fn object(node: &mut Node, namespace: &str) -> Result<Manifest, (yaml::Mark, Str
         .filter(|m| m.as_mapping().is_some())
         .ok_or((at, "the object has no `metadata` mapping".to_owned()))?;
     let name = text(metadata, "name", "metadata.name")?;
-    let hook = hook(metadata).map_err(|m| (metadata.mark, m))?;
+    let (hook, hook_problem) = match (hook(metadata), hook_check) {
+        (Ok(hook), _) => (hook, None),
+        (Err(problem), HookCheck::Note) => (None, Some(problem)),
+        (Err(problem), HookCheck::Refuse) => return Err((metadata.mark, problem)),
+    };
     let mut namespace_value = match metadata.get("namespace") {
         Some(_) => Some(text(metadata, "namespace", "metadata.namespace")?),
         None => None,
@@ -460,6 +504,7 @@ fn object(node: &mut Node, namespace: &str) -> Result<Manifest, (yaml::Mark, Str
         name,
         namespace: namespace_value,
         hook,
+        hook_problem,
         node: Node::string("", yaml::Mark::default()),
     })
 }
@@ -776,6 +821,21 @@ mod tests {
         assert_eq!(names(m.hooks_for(Event::Install, true)), ["c", "a", "b"]);
         assert_eq!(names(m.hooks_for(Event::Install, false)), ["d"]);
         assert_eq!(names(m.hooks_for(Event::Upgrade, true)), ["a", "e"]);
+    }
+
+    #[test]
+    fn bad_hook_annotations_can_be_noted_instead() {
+        let bad_event = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations:\n    helm.sh/hook: pre-instal\n";
+        let m = split_with(
+            &rendered(&[("templates/h.yaml", bad_event)]),
+            "team",
+            &|p| p.to_owned(),
+            HookCheck::Note,
+        )
+        .expect("noted, not refused");
+        assert!(m.hooks.is_empty());
+        let problem = m.resources[0].hook_problem.as_deref().unwrap_or_default();
+        assert!(problem.contains("unknown event `pre-instal`"), "{problem}");
     }
 
     #[test]

@@ -404,7 +404,12 @@ pub enum ValidateError {
 /// load or render error (the chart cannot be checked at all).
 pub fn lint(request: &RenderRequest) -> Result<Report, Error> {
     let schema = kube::Schema::load(&request.capabilities.kube_version)?;
-    match crate::render_chart(request) {
+    // Unreadable hook annotations stop `render`; here they are one more finding.
+    let noting = RenderRequest {
+        hook_check: crate::manifest::HookCheck::Note,
+        ..request.clone()
+    };
+    match crate::render_chart(&noting) {
         Ok(release) => Ok(check(&release, &schema)),
         Err(Error::Values(ValuesError::Schema { .. })) => {
             let chart = crate::chart::load(&request.chart, &crate::chart::Limits::default())?;

@@ -277,6 +277,19 @@ fn name_label(object: &Object<'_>, out: &mut Vec<Finding>) {
 
 fn hook_annotations(object: &Object<'_>, out: &mut Vec<Finding>) {
     const POLICIES: [&str; 3] = ["before-hook-creation", "hook-succeeded", "hook-failed"];
+    if let Some(problem) = &object.manifest.hook_problem {
+        let annotation = if problem.contains("hook-weight") {
+            "helm.sh/hook-weight"
+        } else {
+            "helm.sh/hook"
+        };
+        out.push(object.finding(
+            "hook-annotations",
+            &FieldPath::parse("metadata.annotations").key(annotation),
+            problem.clone(),
+            "name known events (`pre-install`, `post-upgrade`, ...) and a quoted integer weight; `render` refuses the object until then".into(),
+        ));
+    }
     let path = FieldPath::parse("metadata.annotations").key("helm.sh/hook-delete-policy");
     let Some(policy) = object.at(&path) else {
         return;
