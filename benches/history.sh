@@ -4,7 +4,7 @@
 #
 #   benches/history.sh [KEELSON]      KEELSON defaults to target/release/keelson (built if missing)
 #
-# Environment: GEN_SYNTHETIC (the chart generator, default /work/shared/bench/gen_synthetic.py),
+# Environment: GEN_SYNTHETIC (the chart generator, default benches/gen_synthetic.py),
 # BENCH_DISK_DIR (a directory on disk for the fsync'd record, default target/bench-history),
 # RUNS (hyperfine --runs, default: hyperfine decides). Needs hyperfine and python3.
 # Prints a markdown table; the state for the tmpfs rows lives in /dev/shm when it exists.
@@ -15,7 +15,7 @@ bin=${1:-$root/target/release/keelson}
 if [ ! -x "$bin" ]; then
     (cd "$root" && cargo build --release -q)
 fi
-generator=${GEN_SYNTHETIC:-/work/shared/bench/gen_synthetic.py}
+generator=${GEN_SYNTHETIC:-$root/benches/gen_synthetic.py}
 work=$(mktemp -d /dev/shm/keelson-bench.XXXXXX 2>/dev/null || mktemp -d)
 disk=${BENCH_DISK_DIR:-$root/target/bench-history}
 rm -rf "$disk"
