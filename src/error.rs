@@ -29,7 +29,7 @@ pub enum Error {
     #[error(transparent)]
     Release(#[from] ReleaseError),
     /// Writing output failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: cannot read or write")]
     Io {
         /// What was being written.
         path: String,

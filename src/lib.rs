@@ -105,7 +105,10 @@ pub fn load_values(request: &RenderRequest) -> Result<(Chart, Values), Error> {
 
 /// `--set-file` paths are relative to the working directory, as in Helm.
 fn read_set_file(path: &str) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))
+    let bytes = std::fs::File::open(path)
+        .and_then(values::read_limited)
+        .map_err(|e| format!("cannot read `{path}`: {e}"))?;
+    String::from_utf8(bytes).map_err(|_| format!("`{path}` is not UTF-8 text"))
 }
 
 /// Runs load → layer → render → split for `request`.

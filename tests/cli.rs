@@ -128,6 +128,19 @@ fn values_alias_bomb_is_refused_quickly() {
 }
 
 #[test]
+fn endless_inputs_are_bounded() {
+    for args in [
+        ["values", "-f", "/dev/zero"],
+        ["values", "--set-file", "a=/dev/zero"],
+    ] {
+        let run = keelson(&args);
+        assert_eq!(run.code, 2, "{}", run.transcript());
+        assert!(run.stdout.is_empty());
+        assert!(run.stderr.contains("larger than 64 MiB"), "{}", run.stderr);
+    }
+}
+
+#[test]
 fn empty_and_comment_only_values_files_are_empty_maps() {
     let dir = demo(b"mode: x\n");
     let file = dir.path().join("empty.yaml");

@@ -1,6 +1,5 @@
 //! Flags shared by every command that renders.
 
-use std::io::Read;
 use std::path::PathBuf;
 
 use keelson::values::{Layer, SetFlags, Source};
@@ -84,13 +83,17 @@ impl ValuesArgs {
                     ));
                 }
                 stdin_used = true;
-                let mut text = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut text)
-                    .map_err(|source| keelson::Error::Io {
-                        path: "<stdin>".into(),
-                        source,
-                    })?;
+                let io = |source| keelson::Error::Io {
+                    path: "<stdin>".into(),
+                    source,
+                };
+                let bytes = keelson::values::read_limited(std::io::stdin().lock()).map_err(io)?;
+                let text = String::from_utf8(bytes).map_err(|e| {
+                    io(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        e.utf8_error(),
+                    ))
+                })?;
                 layers.push(Layer::Text {
                     source: Source::Stdin,
                     text,

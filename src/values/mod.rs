@@ -576,6 +576,31 @@ fn without_nulls(map: &Map<String, Value>) -> Map<String, Value> {
         .collect()
 }
 
+/// Largest values input keelson reads (a file, stdin or a `--set-file`): far above any real
+/// values file, and a bound on what `-f /dev/zero` or a runaway pipe can cost.
+pub const MAX_INPUT_BYTES: u64 = 64 << 20;
+
+/// Reads at most [`MAX_INPUT_BYTES`] from `reader`; more is an error, not a truncation.
+///
+/// # Errors
+/// I/O errors, and [`std::io::ErrorKind::FileTooLarge`] past the limit.
+pub fn read_limited(reader: impl std::io::Read) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    reader.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("larger than {} MiB", MAX_INPUT_BYTES >> 20),
+        ));
+    }
+    Ok(bytes)
+}
+
+fn read_bounded(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    read_limited(std::fs::File::open(path)?)
+}
+
 /// Merges `layers` over the chart defaults; later layers win.
 ///
 /// Maps merge key by key, scalars and lists are replaced, and a user `null` removes the key.
@@ -617,7 +642,7 @@ pub fn layer(
         match layer {
             Layer::File(path) => {
                 let source = Source::File(path.clone());
-                let text = std::fs::read(path).map_err(|e| ValuesError::Read {
+                let text = read_bounded(path).map_err(|e| ValuesError::Read {
                     path: path.clone(),
                     source: e,
                 })?;
