@@ -63,8 +63,9 @@ pub fn settings() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(root().join("snapshots"));
     settings.set_prepend_module_to_snapshot(false);
-    settings.add_filter(r"/tmp/[^/\s:]+", "[TMP]");
+    // The checkout itself may live under /tmp (CI clones anywhere): name it first.
     settings.add_filter(&regex_escape(&root().display().to_string()), "[ROOT]");
+    settings.add_filter(r"/tmp/[^/\s:]+", "[TMP]");
     settings
 }
 
