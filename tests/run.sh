@@ -9,4 +9,4 @@ python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ig
 
 cargo test --all-targets
 cargo build --release --quiet
-KEELSON_BIN="$PWD/target/release/keelson" python3 -m pytest -q tests/python
+KEELSON_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/keelson" python3 -m pytest -q tests/python
