@@ -157,7 +157,8 @@ pub struct Values {
     pub warnings: Vec<Warning>,
     /// Every YAML layer (chart defaults first), for lookups of where a value was set.
     pub documents: Vec<Document>,
-    /// Every layer in precedence order, lowest first, with the values it set.
+    /// Every layer in precedence order, lowest first, with the values it set (the chart's
+    /// layer holds an empty map: its values live in `map` and its document).
     pub layers: Vec<(Source, Map<String, Value>)>,
 }
 
@@ -167,9 +168,23 @@ impl Values {
         self.layers
             .iter()
             .rev()
-            .find(|(_, map)| lookup(map, path).is_some())
+            .find(|(source, map)| match source {
+                // The chart's defaults are not kept as a map (they moved into `map`);
+                // their parsed document answers instead.
+                Source::Chart(_) => self
+                    .documents
+                    .iter()
+                    .find(|d| &d.source == source)
+                    .and_then(|d| d.root.as_ref())
+                    .is_some_and(|root| node_lookup(root, path).is_some()),
+                _ => lookup(map, path).is_some(),
+            })
             .map(|(source, _)| source)
     }
+}
+
+fn node_lookup<'a>(node: &'a Node, path: &[&str]) -> Option<&'a Node> {
+    path.iter().try_fold(node, |node, key| node.get(key))
 }
 
 fn lookup<'a>(map: &'a Map<String, Value>, path: &[&str]) -> Option<&'a Value> {
@@ -520,25 +535,27 @@ pub fn merge_maps(mut a: Map<String, Value>, b: Map<String, Value>) -> Map<Strin
 /// - chart defaults that are `null`, at any depth inside maps, are dropped (not in lists).
 ///
 /// Where one side is a map and the other is not, the user's value wins (Helm warns).
-pub fn coalesce(user: &mut Map<String, Value>, defaults: &Map<String, Value>) {
+pub fn coalesce(user: &mut Map<String, Value>, defaults: Map<String, Value>) {
+    // Takes the defaults by value: what the user leaves out moves over instead of being
+    // copied (for large charts the defaults are most of the values).
     for (key, default) in defaults {
-        match user.get_mut(key) {
+        match user.get_mut(&key) {
             Some(Value::Null) => {
-                user.shift_remove(key);
+                user.shift_remove(&key);
             }
             Some(Value::Object(dest)) => {
                 if let Value::Object(src) = default {
-                    coalesce_tables(dest, &without_nulls(src));
+                    coalesce_tables(dest, without_nulls(src));
                 }
             }
             Some(_) => {}
             None => match default {
                 Value::Null => {}
                 Value::Object(src) => {
-                    user.insert(key.clone(), Value::Object(without_nulls(src)));
+                    user.insert(key, Value::Object(without_nulls(src)));
                 }
                 other => {
-                    user.insert(key.clone(), other.clone());
+                    user.insert(key, other);
                 }
             },
         }
@@ -546,11 +563,11 @@ pub fn coalesce(user: &mut Map<String, Value>, defaults: &Map<String, Value>) {
 }
 
 /// Helm's `coalesceTablesFullKey` below the top level; `src` holds no nulls.
-fn coalesce_tables(dest: &mut Map<String, Value>, src: &Map<String, Value>) {
+fn coalesce_tables(dest: &mut Map<String, Value>, src: Map<String, Value>) {
     for (key, default) in src {
-        match dest.get_mut(key) {
+        match dest.get_mut(&key) {
             Some(Value::Null) => {
-                dest.shift_remove(key);
+                dest.shift_remove(&key);
             }
             Some(Value::Object(inner)) => {
                 if let Value::Object(src) = default {
@@ -559,19 +576,19 @@ fn coalesce_tables(dest: &mut Map<String, Value>, src: &Map<String, Value>) {
             }
             Some(_) => {}
             None => {
-                dest.insert(key.clone(), default.clone());
+                dest.insert(key, default);
             }
         }
     }
 }
 
 /// Helm's `cleanNilValues`: the map without its null members, at any depth of maps.
-fn without_nulls(map: &Map<String, Value>) -> Map<String, Value> {
-    map.iter()
+fn without_nulls(map: Map<String, Value>) -> Map<String, Value> {
+    map.into_iter()
         .filter(|(_, value)| !value.is_null())
         .map(|(key, value)| match value {
-            Value::Object(inner) => (key.clone(), Value::Object(without_nulls(inner))),
-            other => (key.clone(), other.clone()),
+            Value::Object(inner) => (key, Value::Object(without_nulls(inner))),
+            other => (key, other),
         })
         .collect()
 }
@@ -688,10 +705,7 @@ pub fn layer(
             }
         }
     }
-    coalesce(&mut user, &defaults);
-    if let Some((_, chart_layer)) = provenance.first_mut() {
-        *chart_layer = defaults;
-    }
+    coalesce(&mut user, defaults);
     Ok(Values {
         map: user,
         warnings,
@@ -726,7 +740,7 @@ mod tests {
     fn coalesce_deletes_on_user_null_and_keeps_user_scalars() {
         let mut user = map(json!({"a": null, "b": {"c": null, "d": 2}, "e": "s"}));
         let defaults = map(json!({"a": 1, "b": {"c": 3, "f": 4}, "e": {"deep": 1}, "g": 5}));
-        coalesce(&mut user, &defaults);
+        coalesce(&mut user, defaults);
         assert_eq!(
             Value::Object(user),
             json!({"b": {"d": 2, "f": 4}, "e": "s", "g": 5})
@@ -738,7 +752,7 @@ mod tests {
         // Helm v4.2.3 `helm template` gives {"b": {"d": 1}, "l": [null]} here.
         let mut user = Map::new();
         let defaults = map(json!({"a": null, "b": {"c": null, "d": 1}, "l": [null]}));
-        coalesce(&mut user, &defaults);
+        coalesce(&mut user, defaults);
         assert_eq!(Value::Object(user), json!({"b": {"d": 1}, "l": [null]}));
     }
 
@@ -751,7 +765,7 @@ mod tests {
             "x": null
         }));
         let defaults = map(json!({"a": {"b": 1, "c": null}, "x": null}));
-        coalesce(&mut user, &defaults);
+        coalesce(&mut user, defaults);
         assert_eq!(
             Value::Object(user),
             json!({"a": {"c": null, "new": null}, "top": null})
@@ -762,7 +776,7 @@ mod tests {
     fn coalesce_chart_nulls_under_a_user_map_are_dropped() {
         let mut user = map(json!({"a": {"z": 1}}));
         let defaults = map(json!({"a": {"x": null, "w": {"v": null, "u": 2}}}));
-        coalesce(&mut user, &defaults);
+        coalesce(&mut user, defaults);
         assert_eq!(Value::Object(user), json!({"a": {"z": 1, "w": {"u": 2}}}));
     }
 
