@@ -123,26 +123,13 @@ fn from_yaml(value: &Value, _: Kwargs, _: &State) -> TeraResult<Value> {
     if !documents.is_empty() {
         return Err(Error::message("`from_yaml` takes one YAML document"));
     }
-    let json = core_json(&document)?;
+    let json = crate::values::node_value(&document).map_err(|(mark, message)| {
+        Error::message(format!(
+            "`from_yaml`: line {}:{}: {message}",
+            mark.line, mark.column
+        ))
+    })?;
     Ok(Value::from_serializable(&json))
-}
-
-fn core_json(node: &yaml::Node) -> TeraResult<serde_json::Value> {
-    match &node.value {
-        yaml::NodeValue::Scalar(s) => {
-            yaml::resolve_core(s).map_err(|m| Error::message(format!("`from_yaml`: {m}")))
-        }
-        yaml::NodeValue::Sequence(items) => items
-            .iter()
-            .map(core_json)
-            .collect::<TeraResult<Vec<_>>>()
-            .map(serde_json::Value::Array),
-        yaml::NodeValue::Mapping(entries) => entries
-            .iter()
-            .map(|(k, v)| Ok((yaml::key_string(k), core_json(v)?)))
-            .collect::<TeraResult<serde_json::Map<_, _>>>()
-            .map(serde_json::Value::Object),
-    }
 }
 
 fn from_json(value: &Value, _: Kwargs, _: &State) -> TeraResult<Value> {

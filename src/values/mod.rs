@@ -347,6 +347,15 @@ pub fn kind_name(value: &Value) -> &'static str {
     }
 }
 
+/// A YAML node read exactly as values files are read (core schema, `<<` merge keys), for
+/// data that is not a values layer (`from_yaml` in templates): no warnings are kept.
+///
+/// # Errors
+/// The position and message of a scalar values cannot hold or a bad merge key.
+pub(crate) fn node_value(node: &Node) -> Result<Value, (yaml::Mark, String)> {
+    to_json(node, &Source::Stdin, &mut Vec::new())
+}
+
 /// Converts a YAML node with the core schema, handling `<<` merge keys as Helm's YAML
 /// reader does, and warning where YAML 1.1 would read a plain scalar differently.
 fn to_json(
