@@ -97,9 +97,19 @@ pub struct Release {
 /// [`Error::Load`] or [`Error::Values`] (including values that break the chart's
 /// `values.schema.json`).
 pub fn load_values(request: &RenderRequest) -> Result<(Chart, Values), Error> {
+    let (chart, values) = load_layers(request)?;
+    values::schema::check(&chart, &values)?;
+    Ok((chart, values))
+}
+
+/// Loads the chart and layers the values of `request`, without the schema check (for
+/// callers that report schema violations themselves, as `lint` does).
+///
+/// # Errors
+/// [`Error::Load`] or [`Error::Values`].
+pub fn load_layers(request: &RenderRequest) -> Result<(Chart, Values), Error> {
     let chart = chart::load(&request.chart, &chart::Limits::default())?;
     let values = values::layer(&chart, &request.layers, &mut read_set_file)?;
-    values::schema::check(&chart, &values)?;
     Ok((chart, values))
 }
 
@@ -117,6 +127,18 @@ fn read_set_file(path: &str) -> Result<String, String> {
 /// The first stage's error, naming the file (and line and column) at fault.
 pub fn render_chart(request: &RenderRequest) -> Result<Release, Error> {
     let (chart, values) = load_values(request)?;
+    render_loaded(request, chart, values)
+}
+
+/// Renders and splits an already loaded chart with its layered values (render → split).
+///
+/// # Errors
+/// [`Error::Render`] or [`Error::Manifest`].
+pub fn render_loaded(
+    request: &RenderRequest,
+    chart: Chart,
+    values: Values,
+) -> Result<Release, Error> {
     let name = request
         .release_name
         .clone()

@@ -16,8 +16,8 @@ mod secrets;
 
 use std::fmt;
 
+use crate::values::Source;
 use crate::values::schema::Violation;
-use crate::values::{Source, ValuesError};
 use crate::{Error, Release, RenderRequest};
 
 /// How bad a finding is.
@@ -409,29 +409,27 @@ pub fn lint(request: &RenderRequest) -> Result<Report, Error> {
         hook_check: crate::manifest::HookCheck::Note,
         ..request.clone()
     };
-    match crate::render_chart(&noting) {
-        Ok(release) => Ok(check(&release, &schema)),
-        Err(Error::Values(ValuesError::Schema { .. })) => {
-            let chart = crate::chart::load(&request.chart, &crate::chart::Limits::default())?;
-            let values = crate::values::layer(&chart, &request.layers, &mut |path| {
-                std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))
-            })?;
-            let mut report = Report {
-                kube_version: schema.version.clone(),
-                findings: Vec::new(),
-            };
-            for violation in crate::values::schema::violations(&chart, &values)? {
-                report.findings.push(schema_finding(
-                    &chart.display_path("values.schema.json"),
-                    violation,
-                ));
-            }
-            secrets::check(&values, &mut report.findings);
-            report.sort();
-            Ok(report)
-        }
-        Err(e) => Err(e),
+    // Loaded once: schema violations are findings, and a chart whose values break its
+    // schema is not rendered (its templates may rely on what the schema promises).
+    let (chart, values) = crate::load_layers(&noting)?;
+    let violations = crate::values::schema::violations(&chart, &values)?;
+    if violations.is_empty() {
+        let release = crate::render_loaded(&noting, chart, values)?;
+        return Ok(check(&release, &schema));
     }
+    let mut report = Report {
+        kube_version: schema.version.clone(),
+        findings: Vec::new(),
+    };
+    for violation in violations {
+        report.findings.push(schema_finding(
+            &chart.display_path("values.schema.json"),
+            violation,
+        ));
+    }
+    secrets::check(&values, &mut report.findings);
+    report.sort();
+    Ok(report)
 }
 
 fn schema_finding(schema_file: &str, violation: Violation) -> Finding {
