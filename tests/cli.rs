@@ -462,3 +462,23 @@ fn broken_pipe_exits_quietly() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn diff_values_flags_need_a_chart() {
+    let state = tempfile::tempdir().unwrap();
+    let run = keelson(&[
+        "diff",
+        "todo",
+        "-f",
+        "values/dev.yaml",
+        "--state-dir",
+        state.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr.contains("pass the chart to render as CHART"),
+        "{}",
+        run.stderr
+    );
+}

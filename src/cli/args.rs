@@ -12,6 +12,13 @@ pub struct ValuesArgs {
     #[arg(value_name = "CHART", default_value = "chart")]
     pub chart: PathBuf,
 
+    #[command(flatten)]
+    pub layers: LayerArgs,
+}
+
+/// The values files and `--set` family, in the order Helm layers them.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct LayerArgs {
     /// Values file (YAML) layered over the chart defaults; repeat for more, later files
     /// win; `-` reads standard input.
     #[arg(short = 'f', long = "values", value_name = "FILE")]
@@ -69,7 +76,17 @@ pub struct ReleaseArgs {
     pub is_upgrade: bool,
 }
 
-impl ValuesArgs {
+impl LayerArgs {
+    /// Whether no values flag was given.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+            && self.set.is_empty()
+            && self.set_string.is_empty()
+            && self.set_json.is_empty()
+            && self.set_file.is_empty()
+            && self.set_literal.is_empty()
+    }
+
     /// The value layers in Helm's precedence; `-f -` is read from stdin now.
     pub fn layers(&self) -> Result<Vec<Layer>, keelson::Error> {
         let mut layers = Vec::new();
@@ -128,7 +145,7 @@ pub fn request(
     release: &ReleaseArgs,
 ) -> Result<RenderRequest, keelson::Error> {
     let mut request = RenderRequest::new(values.chart.clone());
-    request.layers = values.layers()?;
+    request.layers = values.layers.layers()?;
     request.release_name = release.release.clone();
     if let Some(name) = &release.release
         && !keelson::chart::is_dns1123_label(name)

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use keelson::release::{ChangeKind, Diff, DiffOptions};
 
-use super::args::{ReleaseArgs, ValuesArgs, request, usage};
+use super::args::{LayerArgs, ReleaseArgs, ValuesArgs, request, usage};
 use super::history::{StateArgs, json};
 
 /// Output format.
@@ -49,29 +49,9 @@ pub struct Args {
     #[arg(long = "to", value_name = "REVISION")]
     to: Option<u64>,
 
-    /// Values file layered over the chart defaults (with CHART); repeatable, `-` reads stdin.
-    #[arg(short = 'f', long = "values", value_name = "FILE", requires = "chart")]
-    values: Vec<PathBuf>,
-
-    /// Set a value (with CHART), as `keelson render --set`.
-    #[arg(long = "set", value_name = "KEY=VALUE", requires = "chart")]
-    set: Vec<String>,
-
-    /// Set a string value (with CHART), as `keelson render --set-string`.
-    #[arg(long = "set-string", value_name = "KEY=VALUE", requires = "chart")]
-    set_string: Vec<String>,
-
-    /// Set a value from JSON (with CHART), as `keelson render --set-json`.
-    #[arg(long = "set-json", value_name = "KEY=JSON", requires = "chart")]
-    set_json: Vec<String>,
-
-    /// Set a value from a file (with CHART), as `keelson render --set-file`.
-    #[arg(long = "set-file", value_name = "KEY=PATH", requires = "chart")]
-    set_file: Vec<String>,
-
-    /// Set a literal value (with CHART), as `keelson render --set-literal`.
-    #[arg(long = "set-literal", value_name = "KEY=VALUE", requires = "chart")]
-    set_literal: Vec<String>,
+    /// Values to layer when rendering CHART: as `keelson render`.
+    #[command(flatten)]
+    layers: LayerArgs,
 
     /// Namespace to render for (with CHART) [default: the latest revision's].
     #[arg(short = 'n', long = "namespace", value_name = "NS", requires = "chart")]
@@ -120,12 +100,7 @@ pub fn run(args: Args, out: &mut impl Write, err: &mut impl Write) -> Result<i32
             let latest = history.read(&args.name, None)?;
             let values = ValuesArgs {
                 chart: chart.clone(),
-                values: args.values.clone(),
-                set: args.set.clone(),
-                set_string: args.set_string.clone(),
-                set_json: args.set_json.clone(),
-                set_file: args.set_file.clone(),
-                set_literal: args.set_literal.clone(),
+                layers: args.layers.clone(),
             };
             let release = ReleaseArgs {
                 release: Some(args.name.clone()),
@@ -146,6 +121,12 @@ pub fn run(args: Args, out: &mut impl Write, err: &mut impl Write) -> Result<i32
                 preview.revision
             );
             (latest, preview, label)
+        }
+        None if !args.layers.is_empty() => {
+            return Err(usage(
+                "values flags (-f, --set, ...) apply to a render",
+                "pass the chart to render as CHART: `keelson diff NAME CHART -f ...`",
+            ));
         }
         None => {
             let numbers = history.numbers(&args.name)?;
