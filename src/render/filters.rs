@@ -123,7 +123,7 @@ fn from_yaml(value: &Value, _: Kwargs, _: &State) -> TeraResult<Value> {
     if !documents.is_empty() {
         return Err(Error::message("`from_yaml` takes one YAML document"));
     }
-    let json = crate::values::node_value(&document).map_err(|(mark, message)| {
+    let json = crate::values::node_value(document).map_err(|(mark, message)| {
         Error::message(format!(
             "`from_yaml`: line {}:{}: {message}",
             mark.line, mark.column

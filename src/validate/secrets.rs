@@ -25,7 +25,7 @@ pub fn check(values: &Values, out: &mut Vec<Finding>) {
         if !matches!(document.source, Source::Chart(_) | Source::File(_)) {
             continue;
         }
-        if let Some(root) = &document.root {
+        if let Some(root) = document.root() {
             walk(root, &FieldPath::root(), false, &document.source, out);
         }
     }
@@ -104,10 +104,11 @@ mod tests {
 
     fn findings(yaml: &str) -> Vec<(String, usize)> {
         let source = Source::File("values/prod.yaml".into());
-        let (_, root) = crate::values::parse(yaml, &source, &mut Vec::new()).expect("valid");
+        crate::values::parse(yaml, &source, &mut Vec::new()).expect("valid");
+        let document = crate::values::Document::new(source.clone(), yaml.to_owned());
         let mut out = Vec::new();
-        if let Some(root) = root {
-            walk(&root, &FieldPath::root(), false, &source, &mut out);
+        if let Some(root) = document.root() {
+            walk(root, &FieldPath::root(), false, &source, &mut out);
         }
         out.into_iter()
             .map(|f| (f.field.unwrap_or_default(), f.line.unwrap_or(0)))

@@ -6,6 +6,7 @@ pub mod set;
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
@@ -139,13 +140,38 @@ impl fmt::Display for Warning {
     }
 }
 
-/// A parsed values document with its positions kept for later diagnostics.
+/// A values layer's YAML text, kept for diagnostics that need positions (schema violations,
+/// lint). The values themselves were read from it once; the tree is rebuilt only when asked.
 #[derive(Debug, Clone)]
 pub struct Document {
     /// Where it came from.
     pub source: Source,
-    /// The parsed YAML (None for an empty file).
-    pub root: Option<Node>,
+    text: String,
+    root: OnceLock<Option<Node>>,
+}
+
+impl Document {
+    /// A document for `text`, read from `source`.
+    pub fn new(source: Source, text: String) -> Document {
+        Document {
+            source,
+            text,
+            root: OnceLock::new(),
+        }
+    }
+
+    /// The first mapping document of the text, with positions (None for an empty file).
+    /// Parsed on first use, then kept.
+    pub fn root(&self) -> Option<&Node> {
+        self.root
+            .get_or_init(|| {
+                yaml::load(&self.text, &yaml::Limits::default())
+                    .ok()?
+                    .into_iter()
+                    .find(|node| matches!(node.value, NodeValue::Mapping(_)))
+            })
+            .as_ref()
+    }
 }
 
 /// The merged values a template sees, and where they came from.
@@ -163,6 +189,12 @@ pub struct Values {
 }
 
 impl Values {
+    /// Bytes of YAML the layers were read from: a measure of how much work templates that
+    /// walk the values may do.
+    pub fn source_bytes(&self) -> usize {
+        self.documents.iter().map(|d| d.text.len()).sum()
+    }
+
     /// The most precedent layer that sets the value at `path` (keys from the root).
     pub fn origin(&self, path: &[&str]) -> Option<&Source> {
         self.layers
@@ -175,7 +207,7 @@ impl Values {
                     .documents
                     .iter()
                     .find(|d| &d.source == source)
-                    .and_then(|d| d.root.as_ref())
+                    .and_then(Document::root)
                     .is_some_and(|root| node_lookup(root, path).is_some()),
                 _ => lookup(map, path).is_some(),
             })
@@ -304,7 +336,7 @@ pub fn parse(
     text: &str,
     source: &Source,
     warnings: &mut Vec<Warning>,
-) -> Result<(Map<String, Value>, Option<Node>), ValuesError> {
+) -> Result<Map<String, Value>, ValuesError> {
     let parse_error = |mark: yaml::Mark, message: String| ValuesError::Parse {
         source: source.clone(),
         line: mark.line,
@@ -314,15 +346,11 @@ pub fn parse(
     let documents =
         yaml::load(text, &yaml::Limits::default()).map_err(|e| parse_error(e.mark, e.message))?;
     let mut merged = Map::new();
-    let mut root = None;
     for document in documents {
         let value =
-            to_json(&document, source, warnings).map_err(|(mark, m)| parse_error(mark, m))?;
+            to_json(document, source, warnings).map_err(|(mark, m)| parse_error(mark, m))?;
         match value {
-            Value::Object(map) => {
-                merged = merge_maps(merged, map);
-                root.get_or_insert(document);
-            }
+            Value::Object(map) => merged = merge_maps(merged, map),
             Value::Null => {}
             other => {
                 return Err(ValuesError::NotAMap {
@@ -332,7 +360,7 @@ pub fn parse(
             }
         }
     }
-    Ok((merged, root))
+    Ok(merged)
 }
 
 /// The name of a JSON value's type, for messages.
@@ -352,38 +380,42 @@ pub fn kind_name(value: &Value) -> &'static str {
 ///
 /// # Errors
 /// The position and message of a scalar values cannot hold or a bad merge key.
-pub(crate) fn node_value(node: &Node) -> Result<Value, (yaml::Mark, String)> {
+pub(crate) fn node_value(node: Node) -> Result<Value, (yaml::Mark, String)> {
     to_json(node, &Source::Stdin, &mut Vec::new())
 }
 
 /// Converts a YAML node with the core schema, handling `<<` merge keys as Helm's YAML
 /// reader does, and warning where YAML 1.1 would read a plain scalar differently.
 fn to_json(
-    node: &Node,
+    node: Node,
     source: &Source,
     warnings: &mut Vec<Warning>,
 ) -> Result<Value, (yaml::Mark, String)> {
-    match &node.value {
+    let mark = node.mark;
+    match node.value {
         NodeValue::Scalar(scalar) => {
-            let value = yaml::resolve_core(scalar).map_err(|m| (node.mark, m))?;
+            let value = yaml::core_value(&scalar).map_err(|m| (mark, m))?;
             // A string both schemas read as a string needs no second reading.
-            let same = value.is_string() && yaml::kubectl_reads_string(&scalar.text);
+            let same = value.is_none() && yaml::kubectl_reads_string(&scalar.text);
             if scalar.style == Style::Plain && scalar.tag.is_none() && !same {
-                let helm = yaml::resolve_kubectl(scalar);
-                if !same_reading(&value, &helm) {
+                let core = value
+                    .clone()
+                    .unwrap_or_else(|| Value::String(scalar.text.clone()));
+                let helm = yaml::resolve_kubectl(&scalar);
+                if !same_reading(&core, &helm) {
                     warnings.push(Warning {
-                        location: format!("{source}:{}:{}", node.mark.line, node.mark.column),
+                        location: format!("{source}:{}:{}", mark.line, mark.column),
                         message: format!(
                             "`{}` is {} here (YAML 1.2) but Helm's YAML 1.1 reads it as {}",
                             scalar.text,
-                            describe(&value),
+                            describe(&core),
                             describe(&helm)
                         ),
                         hint: suggestion(&scalar.text, &helm),
                     });
                 }
             }
-            Ok(value)
+            Ok(value.unwrap_or(Value::String(scalar.text)))
         }
         NodeValue::Sequence(items) => {
             // Sized up front: values stay alive for the whole render.
@@ -397,14 +429,14 @@ fn to_json(
             let mut map = Map::with_capacity(entries.len());
             let mut merged: Vec<Map<String, Value>> = Vec::new();
             for (key, value) in entries {
-                let key_text = yaml::key_string(key);
-                let is_merge = key
-                    .as_scalar()
-                    .is_some_and(|s| s.style == Style::Plain && s.text == "<<");
-                if let Some(scalar) = key.as_scalar()
-                    && !is_merge
-                {
-                    warnings.extend(key_warning(scalar, key.mark, source));
+                let key_mark = key.mark;
+                let NodeValue::Scalar(key) = key.value else {
+                    // The loader refuses non-scalar keys.
+                    return Err((key_mark, "mapping keys must be scalars".into()));
+                };
+                let is_merge = key.style == Style::Plain && key.text == "<<";
+                if !is_merge {
+                    warnings.extend(key_warning(&key, key_mark, source));
                 }
                 let value = to_json(value, source, warnings)?;
                 if is_merge {
@@ -413,16 +445,16 @@ fn to_json(
                         Value::Array(items) => {
                             for item in items {
                                 let Value::Object(m) = item else {
-                                    return Err((key.mark, "`<<` merges mappings only".into()));
+                                    return Err((key_mark, "`<<` merges mappings only".into()));
                                 };
                                 merged.push(m);
                             }
                         }
-                        _ => return Err((key.mark, "`<<` merges mappings only".into())),
+                        _ => return Err((key_mark, "`<<` merges mappings only".into())),
                     }
                     continue;
                 }
-                map.insert(key_text, value);
+                map.insert(key.text, value);
             }
             for m in merged {
                 for (k, v) in m {
@@ -442,6 +474,9 @@ fn key_warning(scalar: &yaml::Scalar, mark: yaml::Mark, source: &Source) -> Opti
         return None;
     }
     let text = scalar.text.as_str();
+    if yaml::kubectl_reads_string(text) {
+        return None;
+    }
     let location = format!("{source}:{}:{}", mark.line, mark.column);
     let helm_key = match yaml::resolve_kubectl(scalar) {
         Value::String(_) => return None,
@@ -651,11 +686,8 @@ pub fn layer(
                 column: 1,
                 message: "not valid UTF-8".into(),
             })?;
-            let (map, root) = parse(text, &chart_source, &mut warnings)?;
-            documents.push(Document {
-                source: chart_source.clone(),
-                root,
-            });
+            let map = parse(text, &chart_source, &mut warnings)?;
+            documents.push(Document::new(chart_source.clone(), text.to_owned()));
             map
         }
         None => Map::new(),
@@ -678,20 +710,14 @@ pub fn layer(
                     column: 1,
                     message: "not valid UTF-8\n  hint: save values files as UTF-8".into(),
                 })?;
-                let (map, root) = parse(&text, &source, &mut warnings)?;
-                documents.push(Document {
-                    source: source.clone(),
-                    root,
-                });
+                let map = parse(&text, &source, &mut warnings)?;
+                documents.push(Document::new(source.clone(), text));
                 provenance.push((source, map.clone()));
                 user = merge_maps(user, map);
             }
             Layer::Text { source, text } => {
-                let (map, root) = parse(text, source, &mut warnings)?;
-                documents.push(Document {
-                    source: source.clone(),
-                    root,
-                });
+                let map = parse(text, source, &mut warnings)?;
+                documents.push(Document::new(source.clone(), text.clone()));
                 provenance.push((source.clone(), map.clone()));
                 user = merge_maps(user, map);
             }
@@ -792,7 +818,7 @@ mod tests {
     #[test]
     fn parse_warns_about_yaml_1_1_readings_with_position() {
         let mut warnings = Vec::new();
-        let (values, _) = parse(
+        let values = parse(
             "enabled: yes\nmode: 0644\nok: \"no\"\n",
             &Source::Stdin,
             &mut warnings,
@@ -813,7 +839,7 @@ mod tests {
     fn parse_warns_about_keys_yaml_1_1_reads_differently() {
         let mut warnings = Vec::new();
         let text = "on: 1\n0644: 2\n1e3: 3\n~: 4\ntrue: 5\n1: 6\n'yes': 7\nplain: 8\n";
-        let (values, _) = parse(text, &Source::Stdin, &mut warnings).expect("valid");
+        let values = parse(text, &Source::Stdin, &mut warnings).expect("valid");
         assert_eq!(
             values.keys().map(String::as_str).collect::<Vec<_>>(),
             ["on", "0644", "1e3", "~", "true", "1", "yes", "plain"]
@@ -845,11 +871,12 @@ mod tests {
     #[test]
     fn parse_merges_documents_and_accepts_empty_files() {
         let mut warnings = Vec::new();
-        let (values, _) = parse("a: 1\n---\nb: 2\n", &Source::Stdin, &mut warnings).expect("valid");
+        let values = parse("a: 1\n---\nb: 2\n", &Source::Stdin, &mut warnings).expect("valid");
         assert_eq!(Value::Object(values), json!({"a": 1, "b": 2}));
-        let (empty, root) =
-            parse("# only a comment\n", &Source::Stdin, &mut warnings).expect("valid");
-        assert!(empty.is_empty() && root.is_none());
+        let empty = parse("# only a comment\n", &Source::Stdin, &mut warnings).expect("valid");
+        assert!(empty.is_empty());
+        let document = Document::new(Source::Stdin, "# only a comment\n".into());
+        assert!(document.root().is_none());
     }
 
     #[test]
@@ -917,7 +944,7 @@ mod tests {
 
     #[test]
     fn merge_keys_fill_in_without_overriding() {
-        let (values, _) = parse(
+        let values = parse(
             "base: &b {x: 1, y: 2}\nthing:\n  <<: *b\n  y: 3\n",
             &Source::Stdin,
             &mut Vec::new(),

@@ -132,7 +132,7 @@ fn locate(values: &Values, path: Vec<String>, message: String) -> Violation {
             .iter()
             .rev()
             .find(|d| &d.source == source)?;
-        let mut node = document.root.as_ref()?;
+        let mut node = document.root()?;
         let mut found = node.mark;
         for key in &keys {
             match child(node, key) {

@@ -15,7 +15,7 @@ pub(crate) use emit::quoted;
 pub use emit::{emit_document, emit_value, write_document};
 pub use load::{Chunk, Limits, YamlError, chunks, load, load_chunk};
 pub use scalar::{
-    is_plain_syntax, kubectl_reads_string, needs_quotes, resolve_core, resolve_kubectl,
+    core_value, is_plain_syntax, kubectl_reads_string, needs_quotes, resolve_core, resolve_kubectl,
 };
 
 /// A position in a YAML text, 1-based.

@@ -11,47 +11,56 @@ use super::{CoreTag, Scalar, Style};
 /// A message when an explicit tag does not fit the text, or for `.inf`/`.nan`, which values
 /// (being JSON-shaped) cannot hold.
 pub fn resolve_core(scalar: &Scalar) -> Result<Value, String> {
+    Ok(core_value(scalar)?.unwrap_or_else(|| Value::String(scalar.text.clone())))
+}
+
+/// [`resolve_core`] without the copy of a string's text: `None` means the scalar is the
+/// string it spells, for callers that own the text and can move it.
+///
+/// # Errors
+/// As [`resolve_core`].
+pub fn core_value(scalar: &Scalar) -> Result<Option<Value>, String> {
     let text = scalar.text.as_str();
     match scalar.tag {
-        Some(CoreTag::Str) => return Ok(Value::String(text.to_owned())),
-        Some(CoreTag::Null) => return Ok(Value::Null),
+        Some(CoreTag::Str) => return Ok(None),
+        Some(CoreTag::Null) => return Ok(Some(Value::Null)),
         Some(CoreTag::Bool) => {
             return core_bool(text)
-                .map(Value::Bool)
+                .map(|b| Some(Value::Bool(b)))
                 .ok_or_else(|| format!("`{text}` is not a !!bool (true or false)"));
         }
         Some(CoreTag::Int) => {
-            return core_int(text).ok_or_else(|| format!("`{text}` is not an !!int"));
+            return core_int(text)
+                .map(Some)
+                .ok_or_else(|| format!("`{text}` is not an !!int"));
         }
         Some(CoreTag::Float) => {
             return match core_int(text).or_else(|| core_float(text)) {
-                Some(Value::Number(n)) => Ok(Value::Number(n)),
+                Some(Value::Number(n)) => Ok(Some(Value::Number(n))),
                 _ => Err(format!("`{text}` is not a !!float")),
             };
         }
         Some(CoreTag::Collection) | None => {}
     }
     if scalar.style == Style::Quoted {
-        return Ok(Value::String(text.to_owned()));
+        return Ok(None);
     }
     if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
-        return Ok(Value::Null);
+        return Ok(Some(Value::Null));
     }
     if let Some(b) = core_bool(text) {
-        return Ok(Value::Bool(b));
-    }
-    if let Some(n) = core_int(text) {
-        return Ok(n);
-    }
-    if let Some(n) = core_float(text) {
-        return Ok(n);
+        return Ok(Some(Value::Bool(b)));
     }
     if is_special_float(text) {
         return Err(format!(
             "`{text}` is an infinite or NaN number, which values cannot hold; quote it to use the string"
         ));
     }
-    Ok(Value::String(text.to_owned()))
+    // Every other core-schema number has a digit; most strings have none.
+    if !has_digit(text) {
+        return Ok(None);
+    }
+    Ok(core_int(text).or_else(|| core_float(text)))
 }
 
 fn core_bool(text: &str) -> Option<bool> {
