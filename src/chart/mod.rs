@@ -6,6 +6,7 @@ mod range;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use meta::{ChartMeta, ChartType, Dependency, Maintainer, is_dns1123_label};
 pub use range::Range;
@@ -40,8 +41,9 @@ pub struct Chart {
     pub meta: ChartMeta,
     /// Files under `templates/`, sorted by path.
     pub templates: Vec<Template>,
-    /// Every file of the chart (templates included), by `/`-separated relative path.
-    pub files: BTreeMap<String, Vec<u8>>,
+    /// Every file of the chart (templates included), by `/`-separated relative path; shared
+    /// with the template functions that read chart files.
+    pub files: Arc<BTreeMap<String, Vec<u8>>>,
 }
 
 /// One file under `templates/`.
@@ -248,7 +250,7 @@ impl Chart {
             origin,
             meta,
             templates,
-            files,
+            files: Arc::new(files),
         })
     }
 }

@@ -211,7 +211,7 @@ pub fn source_date_epoch(value: Option<&str>) -> Result<Option<u64>, PackageErro
 /// [`PackageError::Version`]/[`PackageError::AppVersion`] for bad flags,
 /// [`PackageError::Load`] when the resulting chart is not valid.
 pub fn pack(chart: &Chart, options: &PackOptions) -> Result<Package, PackageError> {
-    let mut files = chart.files.clone();
+    let mut files = (*chart.files).clone();
     if let Some(text) = with_versions(chart, options)? {
         files.insert("Chart.yaml".into(), text.into_bytes());
     }
@@ -846,7 +846,7 @@ mod tests {
         assert_eq!(first.file_name(), "demo-0.1.0.tgz");
         let archive = unpacked(&first);
         assert_eq!(archive.top, "demo");
-        assert_eq!(archive.files, chart.files);
+        assert_eq!(archive.files, *chart.files);
         assert_eq!(archive.mtime, 0);
     }
 

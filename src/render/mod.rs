@@ -218,7 +218,7 @@ pub fn render(
     capabilities: &Capabilities,
 ) -> Result<Rendered, RenderError> {
     check_renderable(chart, capabilities)?;
-    let files: filters::Files = Arc::new(chart.files.clone());
+    let files: filters::Files = Arc::clone(&chart.files);
     let engine = Arc::new(OnceLock::new());
     let mut tera = Tera::new();
     tera.autoescape_on(Vec::<&str>::new());
@@ -262,10 +262,12 @@ pub fn render(
         .filter(|t| t.kind != TemplateKind::Partial)
         .collect();
     // Templates render independently (Tera values are shared, so a context clone is
-    // cheap); results come back in path order, and so does the first error.
+    // cheap); results come back in path order, and so does the first error. A template's
+    // work grows with its source and with the values it may loop over.
+    let values_bytes = values.source_bytes();
     let outputs = crate::parallel::map(
         &to_render,
-        |t| t.source.len(),
+        |t| t.source.len() + values_bytes,
         |template| {
             let mut context = context.clone();
             context.insert(
