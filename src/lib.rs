@@ -30,7 +30,7 @@ use std::path::PathBuf;
 
 pub use chart::{Chart, LoadError};
 pub use error::Error;
-pub use manifest::{Event, Manifest, ManifestError, Manifests, Phase, Selection};
+pub use manifest::{Body, Event, Keep, Manifest, ManifestError, Manifests, Phase, Selection};
 pub use package::{Package, PackageError};
 pub use release::{History, ReleaseError, Revision};
 pub use render::{Capabilities, ReleaseInfo, RenderError, Rendered};
@@ -56,6 +56,8 @@ pub struct RenderRequest {
     pub capabilities: Capabilities,
     /// Refuse unreadable hook annotations (`render`), or note them on the objects (`lint`).
     pub hook_check: manifest::HookCheck,
+    /// Keep each object's tree (lint, history, diff) or only its text (printing).
+    pub keep: Keep,
 }
 
 impl RenderRequest {
@@ -70,6 +72,7 @@ impl RenderRequest {
             revision: 1,
             capabilities: Capabilities::default(),
             hook_check: manifest::HookCheck::Refuse,
+            keep: Keep::Tree,
         }
     }
 }
@@ -154,6 +157,7 @@ pub fn render_loaded(
         &request.namespace,
         &|p| chart.display_path(p),
         request.hook_check,
+        request.keep,
     )?;
     Ok(Release {
         chart,
@@ -180,9 +184,17 @@ impl Release {
     /// # Errors
     /// [`Error::Manifest`] when `--show-only` names no template.
     pub fn stream(&self, selection: &Selection) -> Result<String, Error> {
-        let objects = self
+        Ok(self.manifests.to_stream(&self.select(selection)?))
+    }
+
+    /// The objects `selection` picks, in the order keelson prints them (write them with
+    /// [`Manifests::write`]).
+    ///
+    /// # Errors
+    /// [`Error::Manifest`] when `--show-only` names no template.
+    pub fn select(&self, selection: &Selection) -> Result<Vec<&Manifest>, Error> {
+        Ok(self
             .manifests
-            .select(self.event, selection, &self.template_paths())?;
-        Ok(self.manifests.to_stream(&objects))
+            .select(self.event, selection, &self.template_paths())?)
     }
 }

@@ -104,8 +104,17 @@ fn report(error: &keelson::Error, stderr: &mut impl Write) {
 
 /// Writes `text` to stdout in one piece, so that a failure leaves nothing half-printed.
 fn emit(out: &mut impl Write, text: &str) -> Result<(), keelson::Error> {
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
+    emit_with(out, |out| out.write_all(text.as_bytes()))
+}
+
+/// Lets `write` print through a buffer (stdout itself flushes at every newline).
+fn emit_with(
+    out: &mut impl Write,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), keelson::Error> {
+    let mut buffered = io::BufWriter::with_capacity(64 * 1024, out);
+    write(&mut buffered)
+        .and_then(|()| buffered.flush())
         .map_err(|source| keelson::Error::Io {
             path: "<stdout>".into(),
             source,

@@ -90,6 +90,11 @@ pub fn run(args: Args, out: &mut impl Write, err: &mut impl Write) -> Result<i32
         );
         return Ok(0);
     }
+    // Printing needs only each object's text: trees are let go as soon as they are checked.
+    let request = keelson::RenderRequest {
+        keep: keelson::Keep::Text,
+        ..request
+    };
     let release = keelson::render_chart(&request)?;
     super::warn(&release.values, err);
     let phase = match (args.no_hooks, args.phase) {
@@ -102,16 +107,13 @@ pub fn run(args: Args, out: &mut impl Write, err: &mut impl Write) -> Result<i32
         phase,
         show_only: args.show_only,
     };
+    let objects = release.select(&selection)?;
     match &args.output_dir {
         Some(dir) => {
-            let objects =
-                release
-                    .manifests
-                    .select(release.event, &selection, &release.template_paths())?;
             write_dir(dir, &release, &objects)?;
             let _ = writeln!(err, "wrote {}", dir.join(release.chart.name()).display());
         }
-        None => super::emit(out, &release.stream(&selection)?)?,
+        None => super::emit_with(out, |out| release.manifests.write(&objects, out))?,
     }
     // The process ends here: freeing a large release piece by piece costs more than the
     // whole render's output takes to write, and the OS reclaims it at exit anyway.

@@ -17,9 +17,6 @@ pub use order::{is_cluster_scoped, kind_rank};
 /// Rendered templates are parsed in pieces of about this size.
 const CHUNK_BYTES: usize = 128 * 1024;
 
-/// Streams of fewer objects are emitted on one thread.
-const STREAM_HALF: usize = 64;
-
 /// When a hook runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum HookEvent {
@@ -93,8 +90,29 @@ pub struct Manifest {
     /// Why the hook annotations could not be read, when [`split_with`] was asked to
     /// [`HookCheck::Note`] such problems instead of refusing them.
     pub hook_problem: Option<String>,
-    /// The object.
-    pub node: Node,
+    /// The object, as [`Keep`] asked.
+    pub body: Body,
+}
+
+/// How much of each object [`split_with`] keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Keep {
+    /// The parsed tree, with its positions in the rendered output: for lint, history and
+    /// diff, which read objects field by field.
+    #[default]
+    Tree,
+    /// Only the canonical YAML, emitted as soon as the object is checked, so that trees
+    /// never pile up: for printing.
+    Text,
+}
+
+/// An object as [`Keep`] asked for it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// The parsed tree.
+    Tree(Node),
+    /// The object in keelson's canonical layout, as printed after its `# Source:` line.
+    Text(String),
 }
 
 /// What [`split_with`] does with hook annotations it cannot read (an unknown event, a
@@ -123,15 +141,39 @@ impl Manifest {
         self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
     }
 
+    /// The parsed object, unless the split kept only its text ([`Keep::Text`]).
+    pub fn node(&self) -> Option<&Node> {
+        match &self.body {
+            Body::Tree(node) => Some(node),
+            Body::Text(_) => None,
+        }
+    }
+
+    /// The object as kubectl reads it (JSON, keys in document order).
+    pub fn to_kubectl_json(&self) -> serde_json::Value {
+        match &self.body {
+            Body::Tree(node) => node.to_kubectl_json(),
+            // The canonical layout reads back as the tree it was emitted from
+            // (tests/robustness.rs checks this on mutated YAML).
+            Body::Text(text) => yaml::load(text, &yaml::Limits::default())
+                .ok()
+                .and_then(|documents| documents.into_iter().next())
+                .map_or(serde_json::Value::Null, |node| node.to_kubectl_json()),
+        }
+    }
+
     /// The object as YAML, in keelson's canonical layout.
     pub fn to_yaml(&self) -> String {
-        yaml::emit_document(&self.node)
+        match &self.body {
+            Body::Tree(node) => yaml::emit_document(node),
+            Body::Text(text) => text.clone(),
+        }
     }
 
     /// sha256 over the object as kubectl reads it (canonical JSON, keys sorted), so that
     /// formatting alone never changes it.
     pub fn digest(&self) -> String {
-        let canonical = canonical_json(&self.node.to_kubectl_json());
+        let canonical = canonical_json(&self.to_kubectl_json());
         format!(
             "sha256:{}",
             crate::render::hex(&Sha256::digest(canonical.as_bytes()))
@@ -273,10 +315,17 @@ pub fn split(
     namespace: &str,
     chart_display: &(dyn Fn(&str) -> String + Sync),
 ) -> Result<Manifests, ManifestError> {
-    split_with(rendered, namespace, chart_display, HookCheck::Refuse)
+    split_with(
+        rendered,
+        namespace,
+        chart_display,
+        HookCheck::Refuse,
+        Keep::Tree,
+    )
 }
 
-/// [`split`], with a choice of what to do with unreadable hook annotations.
+/// [`split`], with a choice of what to do with unreadable hook annotations and of what to
+/// keep of each object.
 ///
 /// # Errors
 /// As [`split`]; hook annotation problems only with [`HookCheck::Refuse`].
@@ -285,9 +334,11 @@ pub fn split_with(
     namespace: &str,
     chart_display: &(dyn Fn(&str) -> String + Sync),
     hook_check: HookCheck,
+    keep: Keep,
 ) -> Result<Manifests, ManifestError> {
-    // Rendered text is parsed in pieces of whole documents, shared between two threads;
-    // checks then run in template order, so the first error is the same as in one pass.
+    // Rendered text is loaded and checked in pieces of whole documents, shared between two
+    // threads; results are then taken in template order, so the first error is the same as
+    // in one pass.
     let limits = yaml::Limits::default();
     let pieces: Vec<(usize, yaml::Chunk<'_>)> = rendered
         .templates
@@ -299,48 +350,60 @@ pub fn split_with(
                 .map(move |chunk| (i, chunk))
         })
         .collect();
-    let loaded = crate::parallel::map(
+    let checked = crate::parallel::map(
         &pieces,
         |(_, chunk)| chunk.text.len(),
-        |(_, chunk)| yaml::load_chunk(chunk, &limits),
+        |(template, chunk)| {
+            let (documents, nodes) = yaml::load_chunk(chunk, &limits)?;
+            let template = &rendered.templates[*template];
+            Some((
+                objects(template, documents, namespace, hook_check, keep),
+                nodes,
+            ))
+        },
     );
-    let mut documents: Vec<Option<(Vec<Node>, usize)>> = rendered
+    // Per template: the checked pieces and their node count, or None when a piece did not load.
+    type Pieces = Vec<Result<Vec<Manifest>, (yaml::Mark, String)>>;
+    let mut by_template: Vec<Option<(Pieces, usize)>> = rendered
         .templates
         .iter()
         .map(|_| Some((Vec::new(), 0)))
         .collect();
-    for ((template, _), piece) in pieces.iter().zip(loaded) {
-        let slot = &mut documents[*template];
+    for ((template, _), piece) in pieces.iter().zip(checked) {
+        let slot = &mut by_template[*template];
         match (slot.as_mut(), piece) {
             (Some((all, nodes)), Some((more, count))) => {
-                all.extend(more);
+                all.push(more);
                 *nodes += count;
             }
             _ => *slot = None,
         }
     }
-    let parsed = rendered
-        .templates
-        .iter()
-        .zip(documents)
-        .map(|(template, loaded)| {
-            let loaded = loaded.filter(|(_, nodes)| *nodes <= limits.max_nodes);
-            objects(
-                template,
-                loaded.map(|(d, _)| d),
-                namespace,
-                chart_display,
-                hook_check,
-            )
-        });
     let mut resources = Vec::new();
     let mut hooks = Vec::new();
     // Only looked up, never iterated: a hash map keeps output order out of it and costs one
     // hash per object instead of a dozen four-string comparisons.
     let mut seen: HashMap<(String, String, String, String), String> = HashMap::new();
-    for (template, manifests) in rendered.templates.iter().zip(parsed) {
+    for (template, pieces) in rendered.templates.iter().zip(by_template) {
+        let invalid = |(mark, message)| invalid(template, chart_display, mark, message);
+        let mut manifests = Vec::new();
+        match pieces.filter(|(_, nodes)| *nodes <= limits.max_nodes) {
+            Some((pieces, _)) => {
+                for piece in pieces {
+                    manifests.extend(piece.map_err(invalid)?);
+                }
+            }
+            // A piece did not load, or the template holds too many nodes: loading the whole
+            // text words the error as a single pass would.
+            None => {
+                let documents = yaml::load(&template.output, &limits)
+                    .map_err(|e| invalid((e.mark, e.message)))?;
+                manifests =
+                    objects(template, documents, namespace, hook_check, keep).map_err(invalid)?;
+            }
+        }
         let display = chart_display(&template.path);
-        for manifest in manifests? {
+        for manifest in manifests {
             let key = (
                 manifest.group().to_owned(),
                 manifest.kind.clone(),
@@ -378,17 +441,14 @@ pub fn split_with(
     })
 }
 
-/// The objects one rendered template holds, checked and placed in `namespace`.
-/// `loaded` holds the documents when the pieces loaded; otherwise the whole text is loaded
-/// here, which also words any error.
-fn objects(
+/// An error at `mark` in `template`'s rendered output, quoting the line.
+fn invalid(
     template: &RenderedTemplate,
-    loaded: Option<Vec<Node>>,
-    namespace: &str,
     chart_display: &(dyn Fn(&str) -> String + Sync),
-    hook_check: HookCheck,
-) -> Result<Vec<Manifest>, ManifestError> {
-    let invalid = |mark: yaml::Mark, message: String| ManifestError::Invalid {
+    mark: yaml::Mark,
+    message: String,
+) -> ManifestError {
+    ManifestError::Invalid {
         template: chart_display(&template.path),
         line: mark.line,
         column: mark.column,
@@ -399,22 +459,31 @@ fn objects(
             .nth(mark.line.saturating_sub(1))
             .unwrap_or("")
             .to_owned(),
-    };
-    let documents = match loaded {
-        Some(documents) => documents,
-        None => yaml::load(&template.output, &yaml::Limits::default())
-            .map_err(|e| invalid(e.mark, e.message))?,
-    };
+    }
+}
+
+/// The objects among `documents` (loaded from `template`), checked and placed in
+/// `namespace`, kept as `keep` says.
+fn objects(
+    template: &RenderedTemplate,
+    documents: Vec<Node>,
+    namespace: &str,
+    hook_check: HookCheck,
+    keep: Keep,
+) -> Result<Vec<Manifest>, (yaml::Mark, String)> {
     let mut manifests = Vec::new();
     for mut node in documents {
         if is_empty(&node) {
             continue;
         }
-        let manifest =
-            object(&mut node, namespace, hook_check).map_err(|(mark, m)| invalid(mark, m))?;
+        let manifest = object(&mut node, namespace, hook_check)?;
+        let body = match keep {
+            Keep::Tree => Body::Tree(node),
+            Keep::Text => Body::Text(yaml::emit_document(&node)),
+        };
         manifests.push(Manifest {
             source: template.path.clone(),
-            node,
+            body,
             ..manifest
         });
     }
@@ -505,7 +574,7 @@ fn object(
         namespace: namespace_value,
         hook,
         hook_problem,
-        node: Node::string("", yaml::Mark::default()),
+        body: Body::Text(String::new()),
     })
 }
 
@@ -615,47 +684,46 @@ impl Manifests {
 
     /// Writes `objects` as a YAML stream: `---`, a `# Source:` line, the object.
     ///
+    /// Objects are emitted and written one at a time: the stream is never held whole.
+    ///
     /// # Errors
     /// I/O errors from `out`.
     pub fn write(&self, objects: &[&Manifest], out: &mut dyn Write) -> io::Result<()> {
-        out.write_all(self.to_stream(objects).as_bytes())
+        self.each_document(objects, |text| out.write_all(text.as_bytes()))
     }
 
     /// The YAML stream `write` prints.
     pub fn to_stream(&self, objects: &[&Manifest]) -> String {
-        // Large streams are emitted in two halves on two threads, then joined in order.
-        let halves: Vec<&[&Manifest]> = match objects.len() {
-            0..STREAM_HALF => vec![objects],
-            n => {
-                let (first, second) = objects.split_at(n / 2);
-                vec![first, second]
-            }
-        };
-        let parts = crate::parallel::map(
-            &halves,
-            |half| half.len() * 1024,
-            |half| self.stream_part(half),
-        );
-        let mut text = String::with_capacity(parts.iter().map(String::len).sum());
-        for part in parts {
-            text.push_str(&part);
-        }
-        text
+        let mut stream = String::new();
+        let Ok(()) = self.each_document::<std::convert::Infallible>(objects, |text| {
+            stream.push_str(text);
+            Ok(())
+        });
+        stream
     }
 
-    fn stream_part(&self, objects: &[&Manifest]) -> String {
-        let mut text = String::new();
+    /// Calls `f` with each object's part of the stream, in order.
+    fn each_document<E>(
+        &self,
+        objects: &[&Manifest],
+        mut f: impl FnMut(&str) -> Result<(), E>,
+    ) -> Result<(), E> {
         let mut document = String::with_capacity(4096);
         for manifest in objects {
-            text.push_str("---\n# Source: ");
-            text.push_str(&self.chart_name);
-            text.push('/');
-            text.push_str(&manifest.source);
-            text.push('\n');
-            yaml::write_document(&manifest.node, &mut document);
-            text.push_str(&document);
+            f("---\n# Source: ")?;
+            f(&self.chart_name)?;
+            f("/")?;
+            f(&manifest.source)?;
+            f("\n")?;
+            match &manifest.body {
+                Body::Tree(node) => {
+                    yaml::write_document(node, &mut document);
+                    f(&document)?;
+                }
+                Body::Text(text) => f(text)?,
+            }
         }
-        text
+        Ok(())
     }
 }
 
@@ -699,10 +767,24 @@ mod tests {
             .collect();
         assert_eq!(names, ["n0", "n1", "n2"]);
         assert_eq!(ok.resources.len(), 4000);
-        // Emitted in two halves on two threads: the same bytes as one object at a time.
+        // Kept as text (emitted on the split's two threads): the same stream as from trees.
+        let files = [
+            ("templates/a.yaml", a.as_str()),
+            ("templates/b.yaml", b.as_str()),
+        ];
+        let text = split_with(
+            &rendered(&files),
+            "team",
+            &|p| format!("chart/{p}"),
+            HookCheck::Refuse,
+            Keep::Text,
+        )
+        .expect("valid");
+        assert!(text.resources.iter().all(|m| m.node().is_none()));
         let all: Vec<&Manifest> = ok.resources.iter().collect();
-        let one_by_one: String = all.iter().map(|m| ok.stream_part(&[m])).collect();
-        assert_eq!(ok.to_stream(&all), one_by_one);
+        let all_text: Vec<&Manifest> = text.resources.iter().collect();
+        assert_eq!(ok.to_stream(&all), text.to_stream(&all_text));
+        assert_eq!(ok.resources[7].digest(), text.resources[7].digest());
         let bad_a = format!("{a}kind: [\n");
         let bad_b = format!("{b}- not an object\n");
         let err = split_err(&[("templates/a.yaml", &bad_a), ("templates/b.yaml", &bad_b)]);
@@ -831,6 +913,7 @@ mod tests {
             "team",
             &|p| p.to_owned(),
             HookCheck::Note,
+            Keep::Tree,
         )
         .expect("noted, not refused");
         assert!(m.hooks.is_empty());

@@ -290,7 +290,7 @@ mod tests {
                 .chain(&release.manifests.hooks)
             {
                 assert_eq!(
-                    object_digest(&object.node).as_str(),
+                    object_digest(object.node().expect("tree")).as_str(),
                     object.digest(),
                     "{}",
                     object.id()

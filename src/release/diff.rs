@@ -239,7 +239,12 @@ fn view(
             objects.len()
         )));
     };
-    let mut node = object.node.clone();
+    let Some(mut node) = object.node().cloned() else {
+        return Err(unreadable(format!(
+            "the document of resource `{}` was not kept as a tree",
+            resource.label()
+        )));
+    };
     for field in ["data", "stringData"] {
         if let Some(Node {
             value: NodeValue::Mapping(entries),

@@ -139,7 +139,10 @@ impl ResourceDigest {
             kind: object.kind.clone(),
             namespace: object.namespace.clone(),
             name: object.name.clone(),
-            digest: object_digest(&object.node),
+            digest: match object.node() {
+                Some(node) => object_digest(node),
+                None => Digest(object.digest()),
+            },
             range: Some(range),
             seal: None,
         }
@@ -1417,7 +1420,7 @@ mod tests {
     fn streamed_digests_equal_manifest_digests() {
         for (object, _) in split_stream(STREAM, "demo", "team").expect("split") {
             assert_eq!(
-                digest_json(&object.node.to_kubectl_json()).as_str(),
+                digest_json(&object.node().expect("tree").to_kubectl_json()).as_str(),
                 object.digest()
             );
         }

@@ -68,7 +68,7 @@ impl Object<'_> {
 
     /// The line in the template source that most likely wrote `path`.
     fn line(&self, path: &FieldPath) -> Option<usize> {
-        let mark = path.mark_in(&self.manifest.node);
+        let mark = path.mark_in(self.manifest.node()?);
         let rendered = self.output?.lines().nth(mark.line.checked_sub(1)?)?;
         let source = self.source?;
         let wanted = rendered.trim().trim_start_matches("- ");
@@ -161,7 +161,7 @@ pub fn check(release: &Release, schema: &kube::Schema, out: &mut Vec<Finding>) {
         .chain(&release.manifests.resources)
         .map(|manifest| Object {
             manifest,
-            json: manifest.node.to_kubectl_json(),
+            json: manifest.to_kubectl_json(),
             file: release.chart.display_path(&manifest.source),
             source: release
                 .chart
