@@ -437,3 +437,41 @@ fn readme_lists_every_rule() {
         assert!(readme.contains(&row), "README has no row for `{}`", rule.id);
     }
 }
+
+#[test]
+fn example_schema_bounds_names_tags_and_digests_by_length() {
+    let label = "a".repeat(63);
+    let tag = "t".repeat(128);
+    let digest = format!("sha256:{}", "a".repeat(64));
+    let fits = support::keelson(&[
+        "values",
+        "chart",
+        "--set",
+        &format!("namespace.name={label}"),
+        "--set",
+        &format!("components.frontend.image.tag={tag}"),
+        "--set",
+        &format!("components.frontend.image.digest={digest}"),
+    ]);
+    assert_eq!(fits.code, 0, "{}", fits.stderr);
+    for (set, path) in [
+        (format!("namespace.name={label}a"), "`namespace.name`"),
+        (
+            format!("components.frontend.image.tag={tag}t"),
+            "`components.frontend.image.tag`",
+        ),
+        (
+            format!("components.frontend.image.digest={digest}a"),
+            "`components.frontend.image.digest`",
+        ),
+        (
+            "components.frontend.image.digest=sha256:abc".to_owned(),
+            "`components.frontend.image.digest`",
+        ),
+    ] {
+        let run = support::keelson(&["values", "chart", "--set", &set]);
+        assert_eq!(run.code, 2, "{set} passed the schema");
+        assert_eq!(run.stdout, "");
+        assert!(run.stderr.contains(path), "{set}: {}", run.stderr);
+    }
+}
