@@ -1,5 +1,7 @@
 //! In-process cost of each pipeline stage (load, layer, render, split, emit) on the example
-//! chart and on synthetic charts of 1, 100 and 1,000 components.
+//! chart and on synthetic charts of 1, 100 and 1,000 components. `split-text` is the split
+//! `keelson render` runs: each object emitted as soon as it is checked (`Keep::Text`), so it
+//! includes what `emit` measures for trees.
 //!
 //! The synthetic charts come from `benches/gen_synthetic.py --tera` (a vendored copy of
 //! the Helm harness's generator), written to a temporary directory at setup.
@@ -88,6 +90,17 @@ fn stages(c: &mut Criterion) {
         let display = |p: &str| chart.display_path(p);
         group.bench_function("split", |b| {
             b.iter(|| manifest::split(black_box(&rendered), &case.release.namespace, &display))
+        });
+        group.bench_function("split-text", |b| {
+            b.iter(|| {
+                manifest::split_with(
+                    black_box(&rendered),
+                    &case.release.namespace,
+                    &display,
+                    manifest::HookCheck::Refuse,
+                    manifest::Keep::Text,
+                )
+            })
         });
         let manifests = manifest::split(&rendered, &case.release.namespace, &display).unwrap();
         let paths: Vec<String> = rendered.templates.iter().map(|t| t.path.clone()).collect();
