@@ -161,6 +161,10 @@ fn scan_message(message: &str) -> String {
 pub(super) struct Builder<'a> {
     limits: &'a Limits,
     stack: Vec<Frame>,
+    /// Items of the open sequences, innermost last; each frame remembers where its begin.
+    items: Vec<Node>,
+    /// Entries of the open mappings, likewise.
+    entries: Vec<(Node, Node)>,
     anchors: HashMap<usize, (Node, usize)>,
     documents: Vec<Node>,
     nodes: usize,
@@ -177,10 +181,14 @@ struct Frame {
     kind: FrameKind,
 }
 
+/// An open collection. Its children wait on the builder's shared stacks from `start` on, and
+/// move into a vector of exactly their number when it closes: no growth, no slack.
 enum FrameKind {
-    Sequence(Vec<Node>),
+    Sequence {
+        start: usize,
+    },
     Mapping {
-        entries: Vec<(Node, Node)>,
+        start: usize,
         pending_key: Option<Node>,
         /// Every key, once the mapping is larger than [`SCAN_KEYS`].
         keys: Option<HashSet<String>>,
@@ -192,6 +200,8 @@ impl<'a> Builder<'a> {
         Builder {
             limits,
             stack: Vec::new(),
+            items: Vec::new(),
+            entries: Vec::new(),
             anchors: HashMap::new(),
             documents: Vec::new(),
             nodes: 0,
@@ -220,7 +230,8 @@ impl<'a> Builder<'a> {
             }
             Event::SequenceStart(anchor, tag) => {
                 core_tag(tag.as_ref(), at)?;
-                self.open(at, anchor, FrameKind::Sequence(Vec::new()))
+                let start = self.items.len();
+                self.open(at, anchor, FrameKind::Sequence { start })
             }
             Event::MappingStart(anchor, tag) => {
                 core_tag(tag.as_ref(), at)?;
@@ -228,7 +239,7 @@ impl<'a> Builder<'a> {
                     at,
                     anchor,
                     FrameKind::Mapping {
-                        entries: Vec::new(),
+                        start: self.entries.len(),
                         pending_key: None,
                         keys: None,
                     },
@@ -240,14 +251,11 @@ impl<'a> Builder<'a> {
                     message: "invalid YAML: unbalanced collection".into(),
                 })?;
                 let value = match frame.kind {
-                    // Trees of large texts stay alive for the whole render: no growth slack.
-                    FrameKind::Sequence(mut items) => {
-                        items.shrink_to_fit();
-                        NodeValue::Sequence(items)
+                    FrameKind::Sequence { start } => {
+                        NodeValue::Sequence(self.items.drain(start..).collect())
                     }
-                    FrameKind::Mapping { mut entries, .. } => {
-                        entries.shrink_to_fit();
-                        NodeValue::Mapping(entries)
+                    FrameKind::Mapping { start, .. } => {
+                        NodeValue::Mapping(self.entries.drain(start..).collect())
                     }
                 };
                 let node = Node {
@@ -315,13 +323,13 @@ impl<'a> Builder<'a> {
         };
         parent.size = parent.size.saturating_add(size);
         match &mut parent.kind {
-            FrameKind::Sequence(items) => items.push(node),
+            FrameKind::Sequence { .. } => self.items.push(node),
             FrameKind::Mapping {
-                entries,
+                start,
                 pending_key,
                 keys,
             } => match pending_key.take() {
-                Some(key) => entries.push((key, node)),
+                Some(key) => self.entries.push((key, node)),
                 None => {
                     let NodeValue::Scalar(scalar) = &node.value else {
                         return Err(YamlError {
@@ -329,7 +337,9 @@ impl<'a> Builder<'a> {
                             message: "a mapping key must be a scalar".into(),
                         });
                     };
-                    if is_duplicate(entries, keys, &scalar.text) && scalar.text != "<<" {
+                    if is_duplicate(&self.entries[*start..], keys, &scalar.text)
+                        && scalar.text != "<<"
+                    {
                         return Err(YamlError {
                             mark: node.mark,
                             message: format!("duplicate key `{}`", scalar.text),
