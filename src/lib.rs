@@ -140,7 +140,7 @@ pub fn render_chart(request: &RenderRequest) -> Result<Release, Error> {
 pub fn render_loaded(
     request: &RenderRequest,
     chart: Chart,
-    values: Values,
+    mut values: Values,
 ) -> Result<Release, Error> {
     let name = request
         .release_name
@@ -151,7 +151,10 @@ pub fn render_loaded(
         info = info.upgrade(request.revision);
     }
     info.revision = request.revision;
-    let rendered = render::render(&chart, &values, &info, &request.capabilities)?;
+    let rendered = match request.keep {
+        Keep::Tree => render::render(&chart, &values, &info, &request.capabilities)?,
+        Keep::Text => render::render_taking(&chart, &mut values, &info, &request.capabilities)?,
+    };
     let manifests = manifest::split_with(
         &rendered,
         &request.namespace,

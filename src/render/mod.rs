@@ -217,6 +217,60 @@ pub fn render(
     release: &ReleaseInfo,
     capabilities: &Capabilities,
 ) -> Result<Rendered, RenderError> {
+    let weight = values.source_bytes();
+    render_with(chart, values.map.clone(), weight, release, capabilities)
+}
+
+/// [`render`], moving the merged values into the templates' context instead of copying
+/// them, so that the values are held once while rendering; `values.map` is left empty.
+///
+/// # Errors
+/// As [`render`].
+pub fn render_taking(
+    chart: &Chart,
+    values: &mut Values,
+    release: &ReleaseInfo,
+    capabilities: &Capabilities,
+) -> Result<Rendered, RenderError> {
+    let weight = values.source_bytes();
+    let map = std::mem::take(&mut values.map);
+    render_with(chart, map, weight, release, capabilities)
+}
+
+/// JSON values as Tera holds them, built by moving each piece out of `value`.
+fn tera_value(value: serde_json::Value) -> tera::Value {
+    use serde_json::Value as Json;
+    match value {
+        Json::Null => tera::Value::none(),
+        Json::Bool(b) => b.into(),
+        Json::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => u.into(),
+            (None, Some(i)) => i.into(),
+            (None, None) => n.as_f64().unwrap_or(f64::NAN).into(),
+        },
+        Json::String(s) => s.into(),
+        Json::Array(items) => items.into_iter().map(tera_value).collect::<Vec<_>>().into(),
+        Json::Object(map) => tera_map(map),
+    }
+}
+
+fn tera_map(map: serde_json::Map<String, serde_json::Value>) -> tera::Value {
+    let map: tera::value::Map = map
+        .into_iter()
+        .map(|(key, value)| (key.into(), tera_value(value)))
+        .collect();
+    map.into()
+}
+
+/// Renders with the merged values given up; `values_weight` says how much work templates
+/// that loop over them may do (bytes of values YAML).
+fn render_with(
+    chart: &Chart,
+    values: serde_json::Map<String, serde_json::Value>,
+    values_weight: usize,
+    release: &ReleaseInfo,
+    capabilities: &Capabilities,
+) -> Result<Rendered, RenderError> {
     check_renderable(chart, capabilities)?;
     let files: filters::Files = Arc::clone(&chart.files);
     let engine = Arc::new(OnceLock::new());
@@ -251,7 +305,7 @@ pub fn render(
         api_versions: &capabilities.api_versions,
     };
     let mut context = Context::new();
-    context.insert("values", &values.map);
+    context.insert_value("values", tera_map(values));
     context.insert("chart", &chart_context);
     context.insert("release", release);
     context.insert("capabilities", &capabilities_context);
@@ -264,10 +318,9 @@ pub fn render(
     // Templates render independently (Tera values are shared, so a context clone is
     // cheap); results come back in path order, and so does the first error. A template's
     // work grows with its source and with the values it may loop over.
-    let values_bytes = values.source_bytes();
     let outputs = crate::parallel::map(
         &to_render,
-        |t| t.source.len() + values_bytes,
+        |t| t.source.len() + values_weight,
         |template| {
             let mut context = context.clone();
             context.insert(
@@ -533,6 +586,42 @@ mod tests {
             b"apiVersion: v2\nname: demo\nversion: 1.0.0\n".to_vec(),
         );
         Chart::from_files("chart".into(), files).expect("chart")
+    }
+
+    #[test]
+    fn moved_values_render_as_copied_ones() {
+        let chart = chart(&[(
+            "templates/a.yaml",
+            "{{ values | to_json }}\n{% for k, v in values.m %}{{ k }}={{ v }};{% endfor %}\n\
+             {{ values.big + 1 }} {{ values.neg - 1 }} {{ values.f * 2 }} {{ values.n is none }}"
+                .to_owned(),
+        )]);
+        let map = serde_json::json!({
+            "n": null, "t": true, "big": 18446744073709551614u64, "neg": -9223372036854775807i64,
+            "f": 1.5, "s": "x", "l": [1, "a", [], {}], "m": {"z": 1, "a": {"b": [null]}}
+        });
+        let mut values = Values {
+            map: map.as_object().cloned().expect("object"),
+            warnings: Vec::new(),
+            documents: Vec::new(),
+            layers: Vec::new(),
+        };
+        // The same Tera values as serializing the JSON, variant for variant.
+        assert_eq!(
+            format!("{:?}", tera_map(values.map.clone())),
+            format!("{:?}", tera::Value::from_serializable(&map))
+        );
+        let release = ReleaseInfo::install("r", "ns");
+        let copied = render(&chart, &values, &release, &Capabilities::default()).expect("copied");
+        let moved =
+            render_taking(&chart, &mut values, &release, &Capabilities::default()).expect("moved");
+        assert!(values.map.is_empty());
+        assert_eq!(copied.templates[0].output, moved.templates[0].output);
+        assert!(
+            moved.templates[0].output.contains("z=1;a="),
+            "{}",
+            moved.templates[0].output
+        );
     }
 
     fn render_chart(chart: &Chart) -> Result<Rendered, RenderError> {
