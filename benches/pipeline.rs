@@ -12,7 +12,7 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use keelson::manifest::{self, Selection};
 use keelson::render::{self, Capabilities, ReleaseInfo};
 use keelson::values::{self, Layer};
@@ -85,6 +85,21 @@ fn stages(c: &mut Criterion) {
         let values = values::layer(&chart, &case.layers, &mut no_set_file).unwrap();
         group.bench_function("render", |b| {
             b.iter(|| render::render(black_box(&chart), &values, &case.release, &capabilities))
+        });
+        // What `keelson render` runs: the values move into the render (cloned outside the timing).
+        group.bench_function("render-taking", |b| {
+            b.iter_batched(
+                || values.clone(),
+                |mut values| {
+                    render::render_taking(
+                        black_box(&chart),
+                        &mut values,
+                        &case.release,
+                        &capabilities,
+                    )
+                },
+                BatchSize::LargeInput,
+            )
         });
         let rendered = render::render(&chart, &values, &case.release, &capabilities).unwrap();
         let display = |p: &str| chart.display_path(p);

@@ -217,8 +217,8 @@ pub fn render(
     release: &ReleaseInfo,
     capabilities: &Capabilities,
 ) -> Result<Rendered, RenderError> {
-    let weight = values.source_bytes();
-    render_with(chart, values.map.clone(), weight, release, capabilities)
+    let context = tera::Value::from_serializable(&values.map);
+    render_with(chart, context, values.source_bytes(), release, capabilities)
 }
 
 /// [`render`], moving the merged values into the templates' context instead of copying
@@ -232,9 +232,8 @@ pub fn render_taking(
     release: &ReleaseInfo,
     capabilities: &Capabilities,
 ) -> Result<Rendered, RenderError> {
-    let weight = values.source_bytes();
-    let map = std::mem::take(&mut values.map);
-    render_with(chart, map, weight, release, capabilities)
+    let context = tera_map(std::mem::take(&mut values.map));
+    render_with(chart, context, values.source_bytes(), release, capabilities)
 }
 
 /// JSON values as Tera holds them, built by moving each piece out of `value`.
@@ -262,11 +261,11 @@ fn tera_map(map: serde_json::Map<String, serde_json::Value>) -> tera::Value {
     map.into()
 }
 
-/// Renders with the merged values given up; `values_weight` says how much work templates
-/// that loop over them may do (bytes of values YAML).
+/// Renders with the merged values as Tera holds them; `values_weight` says how much work
+/// templates that loop over them may do (bytes of values YAML).
 fn render_with(
     chart: &Chart,
-    values: serde_json::Map<String, serde_json::Value>,
+    values: tera::Value,
     values_weight: usize,
     release: &ReleaseInfo,
     capabilities: &Capabilities,
@@ -305,7 +304,7 @@ fn render_with(
         api_versions: &capabilities.api_versions,
     };
     let mut context = Context::new();
-    context.insert_value("values", tera_map(values));
+    context.insert_value("values", values);
     context.insert("chart", &chart_context);
     context.insert("release", release);
     context.insert("capabilities", &capabilities_context);
