@@ -236,20 +236,18 @@ pub fn render_taking(
     render_with(chart, context, values.source_bytes(), release, capabilities)
 }
 
-/// JSON values as Tera holds them, built by moving each piece out of `value`.
+/// JSON values as Tera holds them, consuming `value` as it goes so that the two are not
+/// both whole at once. List items are serialized (one hash per key, as Tera builds maps)
+/// and then dropped; maps above them are rebuilt entry by entry.
 fn tera_value(value: serde_json::Value) -> tera::Value {
-    use serde_json::Value as Json;
     match value {
-        Json::Null => tera::Value::none(),
-        Json::Bool(b) => b.into(),
-        Json::Number(n) => match (n.as_u64(), n.as_i64()) {
-            (Some(u), _) => u.into(),
-            (None, Some(i)) => i.into(),
-            (None, None) => n.as_f64().unwrap_or(f64::NAN).into(),
-        },
-        Json::String(s) => s.into(),
-        Json::Array(items) => items.into_iter().map(tera_value).collect::<Vec<_>>().into(),
-        Json::Object(map) => tera_map(map),
+        serde_json::Value::Array(items) => items
+            .into_iter()
+            .map(|item| tera::Value::from_serializable(&item))
+            .collect::<Vec<_>>()
+            .into(),
+        serde_json::Value::Object(map) => tera_map(map),
+        other => tera::Value::from_serializable(&other),
     }
 }
 
