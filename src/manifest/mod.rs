@@ -102,9 +102,9 @@ pub enum Keep {
     #[default]
     Tree,
     /// Only the canonical YAML, emitted as soon as the object is checked, so that trees
-    /// never pile up: for printing. [`crate::render_chart`] then also moves the merged
-    /// values into the render instead of copying them, leaving `Release::values::map`
-    /// empty.
+    /// never pile up: for printing. The pipeline ([`crate::render_chart`]) then also moves
+    /// the merged values into the render instead of copying them, so the release's
+    /// `values.map` is left empty.
     Text,
 }
 
