@@ -25,7 +25,7 @@ pub fn check(values: &Values, out: &mut Vec<Finding>) {
         if !matches!(document.source, Source::Chart(_) | Source::File(_)) {
             continue;
         }
-        if let Some(root) = document.root() {
+        for root in document.roots() {
             walk(root, &FieldPath::root(), false, &document.source, out);
         }
     }
@@ -107,7 +107,7 @@ mod tests {
         crate::values::parse(yaml, &source, &mut Vec::new()).expect("valid");
         let document = crate::values::Document::new(source.clone(), yaml.to_owned());
         let mut out = Vec::new();
-        if let Some(root) = document.root() {
+        for root in document.roots() {
             walk(root, &FieldPath::root(), false, &source, &mut out);
         }
         out.into_iter()

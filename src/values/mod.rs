@@ -147,7 +147,7 @@ pub struct Document {
     /// Where it came from.
     pub source: Source,
     text: String,
-    root: OnceLock<Option<Node>>,
+    roots: OnceLock<Vec<Node>>,
 }
 
 impl Document {
@@ -156,22 +156,37 @@ impl Document {
         Document {
             source,
             text,
-            root: OnceLock::new(),
+            roots: OnceLock::new(),
         }
     }
 
-    /// The first mapping document of the text, with positions (None for an empty file).
-    /// Parsed on first use, then kept.
-    pub fn root(&self) -> Option<&Node> {
-        self.root
-            .get_or_init(|| {
-                yaml::load(&self.text, &yaml::Limits::default())
-                    .ok()?
-                    .into_iter()
-                    .find(|node| matches!(node.value, NodeValue::Mapping(_)))
-            })
-            .as_ref()
+    /// The mapping documents of the text, in order, with positions (none for an empty
+    /// file). Parsed on first use, then kept.
+    pub fn roots(&self) -> &[Node] {
+        self.roots.get_or_init(|| {
+            yaml::load(&self.text, &yaml::Limits::default())
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|node| matches!(node.value, NodeValue::Mapping(_)))
+                .collect()
+        })
     }
+
+    /// Whether the text sets the value at `path`.
+    fn sets(&self, path: &[&str]) -> bool {
+        self.roots()
+            .iter()
+            .any(|root| node_lookup(root, path).is_some())
+    }
+}
+
+/// What one layer set, for [`Values::origin`].
+#[derive(Debug, Clone)]
+pub enum Setting {
+    /// The layer was read from `Values::documents[i]`, whose text answers.
+    Document(usize),
+    /// What a `--set` flag changed.
+    Delta(Map<String, Value>),
 }
 
 /// The merged values a template sees, and where they came from.
@@ -183,9 +198,8 @@ pub struct Values {
     pub warnings: Vec<Warning>,
     /// Every YAML layer (chart defaults first), for lookups of where a value was set.
     pub documents: Vec<Document>,
-    /// Every layer in precedence order, lowest first, with the values it set (the chart's
-    /// layer holds an empty map: its values live in `map` and its document).
-    pub layers: Vec<(Source, Map<String, Value>)>,
+    /// Every layer in precedence order, lowest first, with what it set.
+    pub layers: Vec<(Source, Setting)>,
 }
 
 impl Values {
@@ -200,16 +214,9 @@ impl Values {
         self.layers
             .iter()
             .rev()
-            .find(|(source, map)| match source {
-                // The chart's defaults are not kept as a map (they moved into `map`);
-                // their parsed document answers instead.
-                Source::Chart(_) => self
-                    .documents
-                    .iter()
-                    .find(|d| &d.source == source)
-                    .and_then(Document::root)
-                    .is_some_and(|root| node_lookup(root, path).is_some()),
-                _ => lookup(map, path).is_some(),
+            .find(|(_, setting)| match setting {
+                Setting::Document(i) => self.documents.get(*i).is_some_and(|d| d.sets(path)),
+                Setting::Delta(map) => lookup(map, path).is_some(),
             })
             .map(|(source, _)| source)
     }
@@ -687,13 +694,12 @@ pub fn layer(
                 message: "not valid UTF-8".into(),
             })?;
             let map = parse(text, &chart_source, &mut warnings)?;
-            documents.push(Document::new(chart_source.clone(), text.to_owned()));
+            provenance.push((chart_source.clone(), Setting::Document(documents.len())));
+            documents.push(Document::new(chart_source, text.to_owned()));
             map
         }
         None => Map::new(),
     };
-    // The chart layer's values move in once coalescing has read them: no copy.
-    provenance.push((chart_source, Map::new()));
 
     let mut user = Map::new();
     for layer in layers {
@@ -711,14 +717,14 @@ pub fn layer(
                     message: "not valid UTF-8\n  hint: save values files as UTF-8".into(),
                 })?;
                 let map = parse(&text, &source, &mut warnings)?;
-                documents.push(Document::new(source.clone(), text));
-                provenance.push((source, map.clone()));
+                provenance.push((source.clone(), Setting::Document(documents.len())));
+                documents.push(Document::new(source, text));
                 user = merge_maps(user, map);
             }
             Layer::Text { source, text } => {
                 let map = parse(text, source, &mut warnings)?;
+                provenance.push((source.clone(), Setting::Document(documents.len())));
                 documents.push(Document::new(source.clone(), text.clone()));
-                provenance.push((source.clone(), map.clone()));
                 user = merge_maps(user, map);
             }
             Layer::Set { kind, index, expr } => {
@@ -736,7 +742,7 @@ pub fn layer(
                         error,
                     }
                 })?;
-                provenance.push((source, delta(&before, &user)));
+                provenance.push((source, Setting::Delta(delta(&before, &user))));
             }
         }
     }
@@ -876,7 +882,7 @@ mod tests {
         let empty = parse("# only a comment\n", &Source::Stdin, &mut warnings).expect("valid");
         assert!(empty.is_empty());
         let document = Document::new(Source::Stdin, "# only a comment\n".into());
-        assert!(document.root().is_none());
+        assert!(document.roots().is_empty());
     }
 
     #[test]

@@ -132,7 +132,13 @@ fn locate(values: &Values, path: Vec<String>, message: String) -> Violation {
             .iter()
             .rev()
             .find(|d| &d.source == source)?;
-        let mut node = document.root()?;
+        // Later documents of a file override earlier ones: the last that has the key.
+        let roots = document.roots();
+        let mut node = roots
+            .iter()
+            .rev()
+            .find(|root| keys.first().is_none_or(|key| child(root, key).is_some()))
+            .or(roots.first())?;
         let mut found = node.mark;
         for key in &keys {
             match child(node, key) {
@@ -217,6 +223,22 @@ mod tests {
         assert_eq!(
             found[0].describe(),
             "`image.tagg`: is not allowed by the schema (set by demo/values.yaml:4:3)"
+        );
+    }
+
+    #[test]
+    fn violation_in_a_later_document_of_a_layer_has_its_line() {
+        let chart = chart(SCHEMA, "replicas: 1\nimage:\n  tag: a\n");
+        let layers = [Layer::Text {
+            source: crate::values::Source::Stdin,
+            text: "image:\n  tag: b\n---\nreplicas: 0\n".into(),
+        }];
+        let values =
+            crate::values::layer(&chart, &layers, &mut |_| Err("no".into())).expect("layered");
+        let found = violations(&chart, &values).expect("usable schema");
+        assert_eq!(
+            found[0].describe(),
+            "`replicas`: 0 is less than the minimum of 1 (set by <stdin>:4:1)"
         );
     }
 
