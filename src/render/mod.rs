@@ -313,11 +313,13 @@ fn render_with(
         .filter(|t| t.kind != TemplateKind::Partial)
         .collect();
     // Templates render independently (Tera values are shared, so a context clone is
-    // cheap); results come back in path order, and so does the first error. A template's
-    // work grows with its source and with the values it may loop over.
+    // cheap); results come back in path order, and so does the first error. The work grows
+    // with the templates' source and with the values they may loop over, which count once
+    // in all (shared out evenly), not once per template.
+    let values_share = values_weight / to_render.len().max(1);
     let outputs = crate::parallel::map(
         &to_render,
-        |t| t.source.len() + values_weight,
+        |t| t.source.len() + values_share,
         |template| {
             let mut context = context.clone();
             context.insert(

@@ -161,7 +161,8 @@ fn scan_message(message: &str) -> String {
 pub(super) struct Builder<'a> {
     limits: &'a Limits,
     stack: Vec<Frame>,
-    /// Items of the open sequences, innermost last; each frame remembers where its begin.
+    /// Items of the open sequences, innermost last; each frame remembers where its children
+    /// begin.
     items: Vec<Node>,
     /// Entries of the open mappings, likewise.
     entries: Vec<(Node, Node)>,
