@@ -121,7 +121,8 @@ fn node_atom(node: &Node) -> Atom<'_> {
         if scalar.text.is_empty() {
             return Atom::Verbatim("null".into());
         }
-        if !scalar.text.contains('\n') && is_plain_syntax(&scalar.text) {
+        // A line break is no plain syntax: multi-line text is written as a block.
+        if is_plain_syntax(&scalar.text) {
             return Atom::Verbatim(scalar.text.as_str().into());
         }
     }

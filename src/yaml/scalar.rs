@@ -322,38 +322,83 @@ pub fn needs_quotes(text: &str) -> bool {
 /// Whether `text` can be written as a plain scalar in block context at all: no leading
 /// indicator, no `: ` or ` #`, no surrounding blanks, nothing unprintable.
 pub fn is_plain_syntax(text: &str) -> bool {
-    let Some(first) = text.chars().next() else {
+    let bytes = text.as_bytes();
+    let Some(&first) = bytes.first() else {
         return false;
     };
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+    if matches!(
+        first,
+        b'-' | b'?'
+            | b':'
+            | b','
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'#'
+            | b'&'
+            | b'*'
+            | b'!'
+            | b'|'
+            | b'>'
+            | b'\''
+            | b'"'
+            | b'%'
+            | b'@'
+            | b'`'
+    ) {
         // `-`, `?` and `:` may start a plain scalar when a non-blank follows.
-        let second = text.chars().nth(1);
-        let ok = matches!(first, '-' | '?' | ':') && second.is_some_and(|c| !c.is_whitespace());
+        let ok = matches!(first, b'-' | b'?' | b':')
+            && text[1..].chars().next().is_some_and(|c| !c.is_whitespace());
         if !ok {
             return false;
         }
     }
-    if text.starts_with(' ') || text.ends_with(' ') || text.ends_with(':') {
+    if first == b' ' || bytes.ends_with(b" ") || bytes.ends_with(b":") {
         return false;
     }
     // Document markers, when the scalar lands at the start of a line.
-    if text.starts_with("---") || text.starts_with("...") {
+    if bytes.starts_with(b"---") || bytes.starts_with(b"...") {
         return false;
     }
-    // One pass for `: `, ` #` (tab for space too), and characters a plain scalar cannot hold.
-    let bytes = text.as_bytes();
+    // One pass for `: `, ` #` (tab for space too), and characters a plain scalar cannot
+    // hold; ordinary bytes cost one table lookup.
     let mut ascii = true;
     for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b':' if matches!(bytes.get(i + 1), Some(b' ' | b'\t')) => return false,
-            b'#' if i > 0 && matches!(bytes.get(i - 1), Some(b' ' | b'\t')) => return false,
-            0..0x20 | 0x7f => return false,
-            0x80.. => ascii = false,
+        match PLAIN_CLASS[usize::from(b)] {
+            ORDINARY => {}
+            COLON if matches!(bytes.get(i + 1), Some(b' ' | b'\t')) => return false,
+            HASH if i > 0 && matches!(bytes[i - 1], b' ' | b'\t') => return false,
+            CONTROL => return false,
+            NON_ASCII => ascii = false,
             _ => {}
         }
     }
     ascii || text.chars().all(is_plain_char)
 }
+
+const ORDINARY: u8 = 0;
+const COLON: u8 = 1;
+const HASH: u8 = 2;
+const CONTROL: u8 = 3;
+const NON_ASCII: u8 = 4;
+
+/// What each byte means to [`is_plain_syntax`]'s scan.
+static PLAIN_CLASS: [u8; 256] = {
+    let mut table = [ORDINARY; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b {
+            0..0x20 | 0x7f => CONTROL,
+            0x80.. => NON_ASCII,
+            _ if b == b':' as usize => COLON,
+            _ if b == b'#' as usize => HASH,
+            _ => ORDINARY,
+        };
+        b += 1;
+    }
+    table
+};
 
 /// Characters that occur in YAML 1.1/1.2 numbers (any base), timestamps and sexagesimals.
 fn is_numeric_like(c: char) -> bool {
@@ -600,5 +645,69 @@ mod tests {
         ] {
             assert!(!needs_quotes(text), "{text:?} should stay plain");
         }
+    }
+
+    /// The straightforward reading of the plain-scalar rules that the table-driven
+    /// [`is_plain_syntax`] must agree with.
+    fn plain_syntax_by_rule(text: &str) -> bool {
+        let Some(first) = text.chars().next() else {
+            return false;
+        };
+        if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+            let second = text.chars().nth(1);
+            let ok = matches!(first, '-' | '?' | ':') && second.is_some_and(|c| !c.is_whitespace());
+            if !ok {
+                return false;
+            }
+        }
+        if text.starts_with(' ') || text.ends_with(' ') || text.ends_with(':') {
+            return false;
+        }
+        if text.starts_with("---") || text.starts_with("...") {
+            return false;
+        }
+        let chars: Vec<char> = text.chars().collect();
+        for (i, &c) in chars.iter().enumerate() {
+            let next = chars.get(i + 1).copied();
+            let before = i.checked_sub(1).map(|j| chars[j]);
+            if c == ':' && matches!(next, Some(' ' | '\t')) {
+                return false;
+            }
+            if c == '#' && matches!(before, Some(' ' | '\t')) {
+                return false;
+            }
+            if !is_plain_char(c) {
+                return false;
+            }
+        }
+        true
+    }
+
+    #[test]
+    fn plain_syntax_agrees_with_the_rules_on_every_short_string() {
+        let alphabet = [
+            'a', '1', ' ', '\t', ':', '#', '-', '?', '.', '\'', '\n', '\u{7f}', 'é', '\u{85}',
+            '\u{2028}', '[', '\0',
+        ];
+        // Every string of up to four characters over the alphabet.
+        fn check_from(text: &mut String, alphabet: &[char], checked: &mut usize) {
+            assert_eq!(
+                is_plain_syntax(text),
+                plain_syntax_by_rule(text),
+                "{text:?}"
+            );
+            *checked += 1;
+            if text.chars().count() == 4 {
+                return;
+            }
+            for &c in alphabet {
+                text.push(c);
+                check_from(text, alphabet, checked);
+                text.pop();
+            }
+        }
+        let mut checked = 0;
+        check_from(&mut String::new(), &alphabet, &mut checked);
+        assert!(checked > 80_000, "{checked}");
     }
 }
