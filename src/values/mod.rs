@@ -1,6 +1,7 @@
 //! Values: chart defaults, then `-f` files in order, then the `--set` family, merged the way
 //! Helm v4 merges them. Every layer remembers where it came from.
 
+mod direct;
 pub mod schema;
 pub mod set;
 
@@ -350,21 +351,25 @@ pub fn parse(
         column: mark.column,
         message,
     };
-    let documents =
-        yaml::load(text, &yaml::Limits::default()).map_err(|e| parse_error(e.mark, e.message))?;
     let mut merged = Map::new();
-    for document in documents {
-        let value =
-            to_json(document, source, warnings).map_err(|(mark, m)| parse_error(mark, m))?;
-        match value {
-            Value::Object(map) => merged = merge_maps(merged, map),
-            Value::Null => {}
-            other => {
-                return Err(ValuesError::NotAMap {
-                    source: source.clone(),
-                    found: kind_name(&other),
-                });
-            }
+    let mut merge = |value: Value| match value {
+        Value::Object(map) => {
+            merged = merge_maps(std::mem::take(&mut merged), map);
+            Ok(())
+        }
+        Value::Null => Ok(()),
+        other => Err(ValuesError::NotAMap {
+            source: source.clone(),
+            found: kind_name(&other),
+        }),
+    };
+    if let Some(documents) = direct::read(text, source, warnings) {
+        documents.into_iter().try_for_each(merge)?;
+    } else {
+        let documents = yaml::load(text, &yaml::Limits::default())
+            .map_err(|e| parse_error(e.mark, e.message))?;
+        for document in documents {
+            merge(to_json(document, source, warnings).map_err(|(mark, m)| parse_error(mark, m))?)?;
         }
     }
     Ok(merged)
@@ -400,30 +405,7 @@ fn to_json(
 ) -> Result<Value, (yaml::Mark, String)> {
     let mark = node.mark;
     match node.value {
-        NodeValue::Scalar(scalar) => {
-            let value = yaml::core_value(&scalar).map_err(|m| (mark, m))?;
-            // A string both schemas read as a string needs no second reading.
-            let same = value.is_none() && yaml::kubectl_reads_string(&scalar.text);
-            if scalar.style == Style::Plain && scalar.tag.is_none() && !same {
-                let core = value
-                    .clone()
-                    .unwrap_or_else(|| Value::String(scalar.text.clone()));
-                let helm = yaml::resolve_kubectl(&scalar);
-                if !same_reading(&core, &helm) {
-                    warnings.push(Warning {
-                        location: format!("{source}:{}:{}", mark.line, mark.column),
-                        message: format!(
-                            "`{}` is {} here (YAML 1.2) but Helm's YAML 1.1 reads it as {}",
-                            scalar.text,
-                            describe(&core),
-                            describe(&helm)
-                        ),
-                        hint: suggestion(&scalar.text, &helm),
-                    });
-                }
-            }
-            Ok(value.unwrap_or(Value::String(scalar.text)))
-        }
+        NodeValue::Scalar(scalar) => scalar_value(scalar, mark, source, warnings),
         NodeValue::Sequence(items) => {
             // Sized up front: values stay alive for the whole render.
             let mut array = Vec::with_capacity(items.len());
@@ -471,6 +453,38 @@ fn to_json(
             Ok(Value::Object(map))
         }
     }
+}
+
+/// A scalar read with the core schema, with a warning where YAML 1.1 would read it
+/// differently.
+fn scalar_value(
+    scalar: yaml::Scalar,
+    mark: yaml::Mark,
+    source: &Source,
+    warnings: &mut Vec<Warning>,
+) -> Result<Value, (yaml::Mark, String)> {
+    let value = yaml::core_value(&scalar).map_err(|m| (mark, m))?;
+    // A string both schemas read as a string needs no second reading.
+    let same = value.is_none() && yaml::kubectl_reads_string(&scalar.text);
+    if scalar.style == Style::Plain && scalar.tag.is_none() && !same {
+        let core = value
+            .clone()
+            .unwrap_or_else(|| Value::String(scalar.text.clone()));
+        let helm = yaml::resolve_kubectl(&scalar);
+        if !same_reading(&core, &helm) {
+            warnings.push(Warning {
+                location: format!("{source}:{}:{}", mark.line, mark.column),
+                message: format!(
+                    "`{}` is {} here (YAML 1.2) but Helm's YAML 1.1 reads it as {}",
+                    scalar.text,
+                    describe(&core),
+                    describe(&helm)
+                ),
+                hint: suggestion(&scalar.text, &helm),
+            });
+        }
+    }
+    Ok(value.unwrap_or(Value::String(scalar.text)))
 }
 
 /// A warning for a plain mapping key that Helm's YAML 1.1 reader turns into another key

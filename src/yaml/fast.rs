@@ -12,7 +12,7 @@ use yaml_rust2::parser::Event;
 use yaml_rust2::scanner::TScalarStyle;
 
 use super::Mark;
-use super::load::Builder;
+use super::load::Sink;
 
 /// The fast path cannot read this text (or the builder refused it): use yaml-rust2.
 #[derive(Debug)]
@@ -22,7 +22,7 @@ type Fast<T = ()> = Result<T, Bail>;
 
 /// Feeds every document of `text`, whose first line is line `first_line` of a larger text,
 /// to `builder`, or gives up.
-pub(super) fn parse(text: &str, first_line: usize, builder: &mut Builder<'_>) -> Fast {
+pub(super) fn parse(text: &str, first_line: usize, builder: &mut impl Sink) -> Fast {
     if has_unusual_characters(text) {
         return Err(Bail);
     }
@@ -88,7 +88,7 @@ impl Line {
     }
 }
 
-struct Parser<'t, 'b, 'l> {
+struct Parser<'t, 'b, S> {
     text: &'t str,
     bytes: &'t [u8],
     ascii: bool,
@@ -100,7 +100,7 @@ struct Parser<'t, 'b, 'l> {
     first_line: usize,
     /// Byte offset where the current line starts.
     line_start: usize,
-    builder: &'b mut Builder<'l>,
+    builder: &'b mut S,
 }
 
 /// A scalar read from the text, not yet handed to the builder.
@@ -114,7 +114,7 @@ fn is_blank_or_end(byte: Option<u8>) -> bool {
     matches!(byte, None | Some(b' ' | b'\n'))
 }
 
-impl Parser<'_, '_, '_> {
+impl<S: Sink> Parser<'_, '_, S> {
     fn byte(&self, at: usize) -> Option<u8> {
         self.bytes.get(at).copied()
     }
@@ -135,7 +135,7 @@ impl Parser<'_, '_, '_> {
     }
 
     fn event(&mut self, event: Event, at: Mark) -> Fast {
-        self.builder.event(event, at).map_err(|_| Bail)
+        self.builder.event(event, at).map_err(|()| Bail)
     }
 
     fn scalar(&mut self, token: Token) -> Fast {
@@ -887,7 +887,8 @@ fn push_newlines(text: &mut String, count: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::load::load_slow;
+    use crate::yaml::load::{Builder, load_slow};
+    use crate::yaml::mutants::{Rng, mutate};
     use crate::yaml::{Limits, Node, YamlError};
 
     fn fast(text: &str) -> Option<Vec<Node>> {
@@ -1116,108 +1117,6 @@ mod tests {
         for case in cases {
             agrees(case);
         }
-    }
-
-    /// A small deterministic generator (xorshift), so failures reproduce.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n.max(1) as u64) as usize
-        }
-    }
-
-    const PIECES: &[&str] = &[
-        "- ",
-        ": ",
-        ":",
-        "#",
-        " #",
-        "'",
-        "\"",
-        "|",
-        ">",
-        "|-",
-        ">+",
-        "---\n",
-        "...\n",
-        "\t",
-        " ",
-        "  ",
-        "\n",
-        "\n\n",
-        "[",
-        "]",
-        "{",
-        "}",
-        ",",
-        "&a ",
-        "*a",
-        "!!str ",
-        "? ",
-        "é",
-        "\\",
-        "\\n",
-        "-",
-        "x",
-        "0",
-        "key: value\n",
-        "- item\n",
-        "  ",
-        "''",
-        "\\u00e9",
-        "|\n  z\n",
-    ];
-
-    fn mutate(rng: &mut Rng, text: &str) -> String {
-        let lines: Vec<&str> = text.split_inclusive('\n').collect();
-        let start = rng.below(lines.len());
-        let count = 1 + rng.below(30);
-        let mut window: Vec<String> = lines
-            .iter()
-            .skip(start)
-            .take(count)
-            .map(|l| (*l).to_owned())
-            .collect();
-        for _ in 0..1 + rng.below(3) {
-            if window.is_empty() {
-                break;
-            }
-            let i = rng.below(window.len());
-            match rng.below(6) {
-                0 => {
-                    let line = &mut window[i];
-                    let cut: Vec<usize> = line.char_indices().map(|(p, _)| p).collect();
-                    let at = cut.get(rng.below(cut.len())).copied().unwrap_or(0);
-                    line.insert_str(at, PIECES[rng.below(PIECES.len())]);
-                }
-                1 => {
-                    let line = &mut window[i];
-                    let cut: Vec<usize> = line.char_indices().map(|(p, _)| p).collect();
-                    if let Some(&at) = cut.get(rng.below(cut.len())) {
-                        line.remove(at);
-                    }
-                }
-                2 => window[i] = format!("  {}", window[i]),
-                3 => window[i] = window[i].trim_start_matches(' ').to_owned(),
-                4 => {
-                    let j = rng.below(window.len());
-                    window.swap(i, j);
-                }
-                _ => {
-                    let copy = window[i].clone();
-                    window.insert(i, copy);
-                }
-            }
-        }
-        window.concat()
     }
 
     #[test]

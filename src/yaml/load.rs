@@ -64,6 +64,12 @@ pub fn load(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
     load_slow(text, limits)
 }
 
+/// Feeds every document of `text` to `sink` on the fast path alone; `false` when the fast
+/// path cannot read the text or `sink` refused an event: then use [`load`].
+pub(crate) fn read_fast(text: &str, sink: &mut impl Sink) -> bool {
+    super::fast::parse(text, 1, sink).is_ok()
+}
+
 /// Loads a text in pieces that may be read in parallel: each piece of [`chunks`] through
 /// the fast path, with marks counted from the whole text's start. `None` when the fast path
 /// gives up on a piece or the pieces together go past `limits`: then [`load`] the whole
@@ -154,6 +160,23 @@ fn scan_message(message: &str) -> String {
         return "invalid YAML: nesting is too deep".into();
     }
     format!("invalid YAML: {message}")
+}
+
+/// What the fast path feeds its events to: the node [`Builder`], or a reader that builds
+/// values directly.
+pub(crate) trait Sink {
+    /// Takes the next event, which starts at `at`; `Err` makes the fast path give up.
+    ///
+    /// # Errors
+    /// Whatever the sink refuses: the text is then read again by the full loader, which
+    /// words the error.
+    fn event(&mut self, event: Event, at: Mark) -> Result<(), ()>;
+}
+
+impl Sink for Builder<'_> {
+    fn event(&mut self, event: Event, at: Mark) -> Result<(), ()> {
+        Builder::event(self, event, at).map_err(|_| ())
+    }
 }
 
 /// Builds nodes from parser events, checking keys and limits; fed by yaml-rust2 or by the

@@ -9,14 +9,19 @@
 mod emit;
 mod fast;
 mod load;
+#[cfg(test)]
+pub(crate) mod mutants;
 mod scalar;
 
 pub(crate) use emit::quoted;
 pub use emit::{emit_document, emit_value, write_document};
 pub use load::{Chunk, Limits, YamlError, chunks, load, load_chunk};
+pub(crate) use load::{Sink, read_fast};
 pub use scalar::{
     core_value, is_plain_syntax, kubectl_reads_string, needs_quotes, resolve_core, resolve_kubectl,
 };
+pub(crate) use yaml_rust2::parser::Event;
+pub(crate) use yaml_rust2::scanner::TScalarStyle;
 
 /// A position in a YAML text, 1-based.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
