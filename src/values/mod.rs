@@ -463,6 +463,12 @@ fn scalar_value(
     source: &Source,
     warnings: &mut Vec<Warning>,
 ) -> Result<Value, (yaml::Mark, String)> {
+    if scalar.style == Style::Plain
+        && scalar.tag.is_none()
+        && let Some(value) = yaml::read_alike(&scalar.text)
+    {
+        return Ok(value);
+    }
     let value = yaml::core_value(&scalar).map_err(|m| (mark, m))?;
     // A string both schemas read as a string needs no second reading.
     let same = value.is_none() && yaml::kubectl_reads_string(&scalar.text);

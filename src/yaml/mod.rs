@@ -18,7 +18,8 @@ pub use emit::{emit_document, emit_value, write_document};
 pub use load::{Chunk, Limits, YamlError, chunks, load, load_chunk};
 pub(crate) use load::{Sink, read_fast};
 pub use scalar::{
-    core_value, is_plain_syntax, kubectl_reads_string, needs_quotes, resolve_core, resolve_kubectl,
+    core_value, is_plain_syntax, kubectl_reads_string, needs_quotes, read_alike, resolve_core,
+    resolve_kubectl,
 };
 pub(crate) use yaml_rust2::parser::Event;
 pub(crate) use yaml_rust2::scanner::TScalarStyle;

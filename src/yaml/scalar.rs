@@ -201,6 +201,23 @@ pub fn resolve_kubectl(scalar: &Scalar) -> Value {
     Value::String(text.to_owned())
 }
 
+/// The value of an untagged plain scalar that YAML 1.2 and kubectl's YAML 1.1 read alike,
+/// for the commonest such scalars: `true`, `false` and decimal integers without sign or
+/// leading zero (up to 18 digits, so any `u64`). `None` says nothing: read it in full.
+pub fn read_alike(text: &str) -> Option<Value> {
+    match text {
+        "true" => Some(Value::Bool(true)),
+        "false" => Some(Value::Bool(false)),
+        _ if (1..=18).contains(&text.len())
+            && text.bytes().all(|b| b.is_ascii_digit())
+            && (text.len() == 1 || !text.starts_with('0')) =>
+        {
+            text.parse::<u64>().ok().map(|n| Value::Number(n.into()))
+        }
+        _ => None,
+    }
+}
+
 /// Whether a kubectl (YAML 1.1) reader takes the untagged plain scalar `text` for a
 /// string: [`resolve_kubectl`] without building the value.
 pub fn kubectl_reads_string(text: &str) -> bool {
@@ -709,5 +726,52 @@ mod tests {
         let mut checked = 0;
         check_from(&mut String::new(), &alphabet, &mut checked);
         assert!(checked > 80_000, "{checked}");
+    }
+
+    #[test]
+    fn read_alike_agrees_with_both_schemas() {
+        let mut texts: Vec<String> = (0..2000).map(|n| n.to_string()).collect();
+        texts.extend(
+            [
+                "true",
+                "false",
+                "True",
+                "TRUE",
+                "yes",
+                "00",
+                "01",
+                "0644",
+                "1_000",
+                "+1",
+                "-1",
+                "1.0",
+                "1e3",
+                "0x1F",
+                "999999999999999999",
+                "9999999999999999999",
+                "18446744073709551615",
+                "12:30",
+                "",
+                "~",
+                "abc",
+                "1a",
+            ]
+            .map(String::from),
+        );
+        let mut taken = 0;
+        for text in &texts {
+            let Some(value) = read_alike(text) else {
+                continue;
+            };
+            taken += 1;
+            let scalar = Scalar {
+                text: text.clone(),
+                style: Style::Plain,
+                tag: None,
+            };
+            assert_eq!(core_value(&scalar), Ok(Some(value.clone())), "{text:?}");
+            assert_eq!(resolve_kubectl(&scalar), value, "{text:?}");
+        }
+        assert_eq!(taken, 2000 + 3, "0..2000, true, false, eighteen nines");
     }
 }
