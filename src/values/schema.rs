@@ -249,4 +249,39 @@ mod tests {
         let err = check(&chart, &values).expect_err("unusable");
         assert!(err.to_string().contains("not valid JSON"), "{err}");
     }
+
+    #[test]
+    fn lookahead_and_backreference_patterns_validate() {
+        // Schemas are ECMA-262 patterns: lookahead and backreferences work beside simple
+        // patterns.
+        let schema = r#"{"properties": {
+            "tag": {"type": "string", "pattern": "^(?!latest$)[a-z0-9.]+$"},
+            "pair": {"type": "string", "pattern": "^(a+)-\\1$"},
+            "name": {"type": "string", "pattern": "^[a-z]+$"}}}"#;
+        let check_values = |text: &str| {
+            let chart = chart(schema, text);
+            let values =
+                crate::values::layer(&chart, &[], &mut |_| Err("no".into())).expect("layered");
+            violations(&chart, &values)
+                .expect("usable schema")
+                .iter()
+                .map(Violation::describe)
+                .collect::<Vec<_>>()
+        };
+        assert!(check_values("tag: v1.2\npair: aa-aa\nname: x\n").is_empty());
+        let found = check_values("tag: latest\npair: aa-a\nname: X\n");
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert!(found[0].starts_with("`tag`: "), "{found:?}");
+    }
+
+    #[test]
+    fn an_invalid_pattern_is_an_unusable_schema() {
+        let chart = chart(
+            r#"{"properties": {"a": {"pattern": "(unclosed"}}}"#,
+            "a: x\n",
+        );
+        let values = crate::values::layer(&chart, &[], &mut |_| Err("no".into())).expect("layered");
+        let err = check(&chart, &values).expect_err("unusable");
+        assert!(err.to_string().contains("not a valid JSON Schema"), "{err}");
+    }
 }

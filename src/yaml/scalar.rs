@@ -313,6 +313,24 @@ fn yaml11_int(text: &str) -> Option<Value> {
 /// Whether `text`, written plain, could be read as anything but this string by a YAML 1.1
 /// reader (kubectl, PyYAML) or a YAML 1.2 reader, or could not be written plain at all.
 pub fn needs_quotes(text: &str) -> bool {
+    let Some(&first) = text.as_bytes().first() else {
+        return true;
+    };
+    // No keyword, number, date or time of either schema starts with these letters (nor do
+    // `=` or `<<`): such a text is a string to every reader, and only its syntax counts.
+    if first.is_ascii_alphabetic()
+        && !matches!(
+            first,
+            b'n' | b'N' | b'y' | b'Y' | b't' | b'T' | b'f' | b'F' | b'o' | b'O'
+        )
+    {
+        return !is_plain_syntax(text);
+    }
+    needs_quotes_by_reading(text)
+}
+
+/// [`needs_quotes`] by reading `text` with both schemas.
+fn needs_quotes_by_reading(text: &str) -> bool {
     if text.is_empty() {
         return true;
     }
@@ -773,5 +791,62 @@ mod tests {
             assert_eq!(resolve_kubectl(&scalar), value, "{text:?}");
         }
         assert_eq!(taken, 2000 + 3, "0..2000, true, false, eighteen nines");
+    }
+
+    #[test]
+    fn needs_quotes_shortcut_agrees_with_reading_both_schemas() {
+        let mut texts: Vec<String> = Vec::new();
+        let alphabet = [
+            'a', 'e', 'x', 'I', 'Z', '1', '0', '.', '_', ':', ' ', '-', '#', 'n',
+        ];
+        for &a in &alphabet {
+            for &b in &alphabet {
+                for &c in &alphabet {
+                    texts.push(format!("{a}{b}{c}"));
+                    texts.push(format!("{a}{b}"));
+                }
+            }
+        }
+        texts.extend(
+            [
+                "a",
+                "n",
+                "no",
+                "on",
+                "y",
+                "Yes",
+                "true",
+                "off",
+                "null",
+                "e3",
+                "E1",
+                "inf",
+                "Inf",
+                "nan",
+                "NaN",
+                "infinity",
+                "x0",
+                "b1010",
+                "h:1",
+                "z",
+                "LOG_LEVEL",
+                "info",
+                "svc-0002",
+                "http://svc:80",
+                "a: b",
+                "a #b",
+                "a\nb",
+                "é",
+                "p\u{2028}",
+            ]
+            .map(String::from),
+        );
+        for text in &texts {
+            assert_eq!(
+                needs_quotes(text),
+                needs_quotes_by_reading(text),
+                "{text:?}"
+            );
+        }
     }
 }
