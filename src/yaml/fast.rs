@@ -110,6 +110,18 @@ struct Token {
     mark: Mark,
 }
 
+/// Bytes that end a run of ordinary characters in a plain scalar: line break, tab, and the
+/// characters that may end the scalar (`: `, ` #`) or trail it (spaces).
+static PLAIN_STOP: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'\n' as usize] = true;
+    table[b'\t' as usize] = true;
+    table[b' ' as usize] = true;
+    table[b':' as usize] = true;
+    table[b'#' as usize] = true;
+    table
+};
+
 fn is_blank_or_end(byte: Option<u8>) -> bool {
     matches!(byte, None | Some(b' ' | b'\n'))
 }
@@ -466,7 +478,9 @@ impl<S: Sink> Parser<'_, '_, S> {
             _ => self.plain()?,
         };
         if self.byte(self.pos) == Some(b':') && is_blank_or_end(self.byte(self.pos + 1)) {
-            if self.pos - start > 1000 || token.text.contains('\n') {
+            // Only an escape in a quoted key can make a line break.
+            let multiline = token.style != TScalarStyle::Plain && token.text.contains('\n');
+            if self.pos - start > 1000 || multiline {
                 return Err(Bail);
             }
             let colon = self.mark(self.pos);
@@ -510,6 +524,16 @@ impl<S: Sink> Parser<'_, '_, S> {
         let mut i = start;
         let mut end = start;
         loop {
+            // Ordinary bytes, the bulk of any scalar, cost one table lookup each.
+            let run = i;
+            while let Some(&b) = self.bytes.get(i)
+                && !PLAIN_STOP[usize::from(b)]
+            {
+                i += 1;
+            }
+            if i > run {
+                end = i;
+            }
             match self.byte(i) {
                 None | Some(b'\n') => break,
                 Some(b'\t') => return Err(Bail),

@@ -390,8 +390,16 @@ fn is_duplicate(entries: &[(Node, Node)], keys: &mut Option<HashSet<String>>, ke
     }
 }
 
+/// The core tag `tag` names; untagged nodes, nearly all of them, return at once.
+#[inline]
 fn core_tag(tag: Option<&Tag>, at: Mark) -> Result<Option<CoreTag>, YamlError> {
-    let Some(tag) = tag else { return Ok(None) };
+    match tag {
+        None => Ok(None),
+        Some(tag) => named_core_tag(tag, at),
+    }
+}
+
+fn named_core_tag(tag: &Tag, at: Mark) -> Result<Option<CoreTag>, YamlError> {
     let core = match (tag.handle.as_str(), tag.suffix.as_str()) {
         ("!!" | "tag:yaml.org,2002:", suffix) => match suffix {
             "str" => Some(CoreTag::Str),
