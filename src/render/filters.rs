@@ -95,7 +95,10 @@ fn scalar_text(value: &Value, filter: &str) -> TeraResult<String> {
 }
 
 fn to_yaml(value: &Value, _: Kwargs, _: &State) -> TeraResult<String> {
-    Ok(yaml::emit_value(&json(value, "to_yaml")?))
+    match yaml::emit_tera(defined(value, "to_yaml")?) {
+        Some(text) => Ok(text),
+        None => Ok(yaml::emit_value(&json(value, "to_yaml")?)),
+    }
 }
 
 fn to_json(value: &Value, kwargs: Kwargs, _: &State) -> TeraResult<String> {
@@ -157,7 +160,8 @@ fn nindent(value: &Value, kwargs: Kwargs, _: &State) -> TeraResult<String> {
 
 fn indent_text(text: &str, width: usize, first: bool, blank: bool) -> String {
     let pad = " ".repeat(width);
-    let mut out = String::with_capacity(text.len() + width * 8);
+    let lines = text.bytes().filter(|&b| b == b'\n').count() + 1;
+    let mut out = String::with_capacity(text.len() + width * lines);
     for (i, line) in text.split('\n').enumerate() {
         if i > 0 {
             out.push('\n');

@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 
 use serde_json::Value;
+use tera::value::ValueKind;
 
 use super::{CoreTag, Node, NodeValue, Style, is_plain_syntax, needs_quotes};
 
@@ -32,6 +33,39 @@ pub fn emit_value(value: &Value) -> String {
     let mut out = String::new();
     emit(&mut out, value, 0);
     out
+}
+
+/// [`emit_value`] straight from a Tera value, without building its JSON form first: what
+/// `to_yaml` prints for the values templates pass it. `None` for values whose JSON form
+/// differs in shape (keys that are not strings, 128-bit integers, bytes): emit their JSON.
+pub fn emit_tera(value: &tera::Value) -> Option<String> {
+    if !is_json_shaped(value) {
+        return None;
+    }
+    let mut out = String::new();
+    emit(&mut out, value, 0);
+    Some(out)
+}
+
+/// Whether every part of `value` maps one to one onto a JSON value.
+fn is_json_shaped(value: &tera::Value) -> bool {
+    match value.kind() {
+        ValueKind::Undefined
+        | ValueKind::None
+        | ValueKind::Bool
+        | ValueKind::U64
+        | ValueKind::I64
+        | ValueKind::F64
+        | ValueKind::String => true,
+        ValueKind::Array => value
+            .as_array()
+            .is_some_and(|items| items.iter().all(is_json_shaped)),
+        ValueKind::Map => value.as_map().is_some_and(|map| {
+            map.iter()
+                .all(|(key, item)| key.as_str().is_some() && is_json_shaped(item))
+        }),
+        _ => false,
+    }
 }
 
 /// A scalar ready to print: verbatim, or a string that gets quoting as needed.
@@ -71,6 +105,52 @@ impl Tree for Value {
             Value::Object(map) => View::Map(map.iter().map(value_entry as _)),
         }
     }
+}
+
+type TeraEntries<'a> = std::iter::Map<
+    indexmap::map::Iter<'a, tera::value::Key<'static>, tera::Value>,
+    fn((&'a tera::value::Key<'static>, &'a tera::Value)) -> (Atom<'a>, &'a tera::Value),
+>;
+
+/// Only for values [`is_json_shaped`] accepts; each part prints as its JSON form would.
+impl Tree for tera::Value {
+    type Entries<'a> = TeraEntries<'a>;
+
+    fn view(&self) -> View<'_, Self> {
+        let verbatim = |text: String| View::Atom(Atom::Verbatim(text.into()));
+        match self.kind() {
+            ValueKind::Bool => View::Atom(Atom::Verbatim(
+                if self.as_bool() == Some(true) {
+                    "true"
+                } else {
+                    "false"
+                }
+                .into(),
+            )),
+            ValueKind::U64 | ValueKind::I64 | ValueKind::F64 => {
+                let number = match (self.as_u64(), self.as_i64(), self.as_f64()) {
+                    (Some(u), _, _) => Some(serde_json::Number::from(u)),
+                    (None, Some(i), _) => Some(serde_json::Number::from(i)),
+                    (None, None, Some(f)) => serde_json::Number::from_f64(f),
+                    _ => None,
+                };
+                number.map_or_else(|| verbatim("null".into()), |n| verbatim(n.to_string()))
+            }
+            ValueKind::String => View::Atom(Atom::Text(self.as_str().unwrap_or_default())),
+            ValueKind::Array => View::Seq(self.as_array().unwrap_or_default()),
+            ValueKind::Map => match self.as_map() {
+                Some(map) => View::Map(map.iter().map(tera_entry as _)),
+                None => verbatim("null".into()),
+            },
+            _ => View::Atom(Atom::Verbatim("null".into())),
+        }
+    }
+}
+
+fn tera_entry<'a>(
+    (key, value): (&'a tera::value::Key<'static>, &'a tera::Value),
+) -> (Atom<'a>, &'a tera::Value) {
+    (Atom::Text(key.as_str().unwrap_or_default()), value)
 }
 
 type NodeEntries<'a> = std::iter::Map<
@@ -354,5 +434,42 @@ mod tests {
         f: ~
         g: null
         "#);
+    }
+
+    #[test]
+    fn tera_values_emit_as_their_json_form_does() {
+        let json_forms = [
+            json!({
+                "a": 1, "b": "yes", "c": [1, {"d": "x", "e": [true]}], "f": {}, "g": [],
+                "h": {"i": null}, "j": "0644", "k": "multi\nline\n", "l": "plain text",
+                "neg": -3, "big": 18_446_744_073_709_551_615u64, "f1": 1.5, "f2": 2.0,
+                "f3": 1e300, "tiny": 5e-324, "quote": "a: b", "empty": "", "on": "on"
+            }),
+            json!([[], {}, [[1]], "x", null]),
+            json!("top"),
+            json!(null),
+        ];
+        for json_form in json_forms {
+            let value = tera::Value::from_serializable(&json_form);
+            assert_eq!(
+                emit_tera(&value),
+                Some(emit_value(&json_form)),
+                "{json_form}"
+            );
+        }
+        // Floats JSON cannot hold are null in both.
+        let nan = tera::Value::from(f64::NAN);
+        let via_json = serde_json::to_value(&nan).expect("serializable");
+        assert_eq!(emit_tera(&nan), Some(emit_value(&via_json)));
+        // Shapes JSON changes are left to the JSON route.
+        let mut map = tera::value::Map::new();
+        map.insert(tera::value::Key::U64(1), tera::Value::from("x"));
+        for value in [
+            tera::Value::from(map),
+            tera::Value::from(u128::MAX),
+            tera::Value::from(vec![tera::Value::bytes(vec![1u8])]),
+        ] {
+            assert_eq!(emit_tera(&value), None, "{value:?}");
+        }
     }
 }

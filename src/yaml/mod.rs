@@ -14,7 +14,7 @@ pub(crate) mod mutants;
 mod scalar;
 
 pub(crate) use emit::quoted;
-pub use emit::{emit_document, emit_value, write_document};
+pub use emit::{emit_document, emit_tera, emit_value, write_document};
 pub use load::{Chunk, Limits, YamlError, chunks, load, load_chunk};
 pub(crate) use load::{Sink, read_fast};
 pub use scalar::{
