@@ -160,7 +160,7 @@ fn nindent(value: &Value, kwargs: Kwargs, _: &State) -> TeraResult<String> {
 
 fn indent_text(text: &str, width: usize, first: bool, blank: bool) -> String {
     let pad = " ".repeat(width);
-    let lines = text.bytes().filter(|&b| b == b'\n').count() + 1;
+    let lines = yaml::count_newlines(text.as_bytes()) + 1;
     let mut out = String::with_capacity(text.len() + width * lines);
     for (i, line) in text.split('\n').enumerate() {
         if i > 0 {

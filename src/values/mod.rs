@@ -463,11 +463,14 @@ fn scalar_value(
     source: &Source,
     warnings: &mut Vec<Warning>,
 ) -> Result<Value, (yaml::Mark, String)> {
-    if scalar.style == Style::Plain
-        && scalar.tag.is_none()
-        && let Some(value) = yaml::read_alike(&scalar.text)
-    {
-        return Ok(value);
+    if scalar.style == Style::Plain && scalar.tag.is_none() {
+        // The commonest plain scalars, which both schemas read alike.
+        if yaml::is_string_to_both(&scalar.text) {
+            return Ok(Value::String(scalar.text));
+        }
+        if let Some(value) = yaml::read_alike(&scalar.text) {
+            return Ok(value);
+        }
     }
     let value = yaml::core_value(&scalar).map_err(|m| (mark, m))?;
     // A string both schemas read as a string needs no second reading.
@@ -501,7 +504,7 @@ fn key_warning(scalar: &yaml::Scalar, mark: yaml::Mark, source: &Source) -> Opti
         return None;
     }
     let text = scalar.text.as_str();
-    if yaml::kubectl_reads_string(text) {
+    if yaml::is_string_to_both(text) || yaml::kubectl_reads_string(text) {
         return None;
     }
     let location = format!("{source}:{}:{}", mark.line, mark.column);

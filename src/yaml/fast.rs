@@ -176,7 +176,7 @@ impl<S: Sink> Parser<'_, '_, S> {
 
     /// Where the text ends, as yaml-rust2 marks it: the line after the last one.
     fn end_mark(&self) -> Mark {
-        let newlines = self.bytes.iter().filter(|&&b| b == b'\n').count();
+        let newlines = super::count_newlines(self.bytes);
         let line = if self.bytes.last() == Some(&b'\n') {
             self.first_line + newlines
         } else {

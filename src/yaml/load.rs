@@ -112,7 +112,7 @@ pub fn chunks(text: &str, size: usize) -> Vec<Chunk<'_>> {
                 text: piece,
                 first_line,
             });
-            first_line += piece.bytes().filter(|&b| b == b'\n').count();
+            first_line += super::count_newlines(piece.as_bytes());
             start = cut;
             search = cut + size.max(1);
         } else {

@@ -18,11 +18,19 @@ pub use emit::{emit_document, emit_tera, emit_value, write_document};
 pub use load::{Chunk, Limits, YamlError, chunks, load, load_chunk};
 pub(crate) use load::{Sink, read_fast};
 pub use scalar::{
-    core_value, is_plain_syntax, kubectl_reads_string, needs_quotes, read_alike, resolve_core,
-    resolve_kubectl,
+    core_value, is_plain_syntax, is_string_to_both, kubectl_reads_string, needs_quotes, read_alike,
+    resolve_core, resolve_kubectl,
 };
 pub(crate) use yaml_rust2::parser::Event;
 pub(crate) use yaml_rust2::scanner::TScalarStyle;
+
+/// How many `\n` bytes `bytes` holds, counted in blocks the compiler vectorises.
+pub(crate) fn count_newlines(bytes: &[u8]) -> usize {
+    bytes
+        .chunks(255)
+        .map(|block| usize::from(block.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n'))))
+        .sum()
+}
 
 /// A position in a YAML text, 1-based.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -184,5 +192,23 @@ pub fn key_string(key: &Node) -> String {
         NodeValue::Scalar(s) => s.text.clone(),
         // The loader refuses non-scalar keys; this is only reached for nodes built by hand.
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_newlines;
+
+    #[test]
+    fn counts_newlines_across_block_edges() {
+        for len in [0, 1, 254, 255, 256, 510, 511, 1000] {
+            for every in [1, 2, 7, 255] {
+                let text: Vec<u8> = (0..len)
+                    .map(|i| if i % every == 0 { b'\n' } else { b'x' })
+                    .collect();
+                let expected = text.iter().filter(|&&b| b == b'\n').count();
+                assert_eq!(count_newlines(&text), expected, "len {len}, every {every}");
+            }
+        }
     }
 }

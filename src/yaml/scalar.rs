@@ -313,20 +313,25 @@ fn yaml11_int(text: &str) -> Option<Value> {
 /// Whether `text`, written plain, could be read as anything but this string by a YAML 1.1
 /// reader (kubectl, PyYAML) or a YAML 1.2 reader, or could not be written plain at all.
 pub fn needs_quotes(text: &str) -> bool {
-    let Some(&first) = text.as_bytes().first() else {
-        return true;
-    };
-    // No keyword, number, date or time of either schema starts with these letters (nor do
-    // `=` or `<<`): such a text is a string to every reader, and only its syntax counts.
-    if first.is_ascii_alphabetic()
-        && !matches!(
-            first,
-            b'n' | b'N' | b'y' | b'Y' | b't' | b'T' | b'f' | b'F' | b'o' | b'O'
-        )
-    {
+    // A string to every reader: only its syntax counts.
+    if is_string_to_both(text) {
         return !is_plain_syntax(text);
     }
     needs_quotes_by_reading(text)
+}
+
+/// Whether both YAML 1.2 and YAML 1.1 read the plain scalar `text` as a string, judged by
+/// its first character alone: no keyword, number, date or time of either schema (nor `=`
+/// or `<<`) starts with an ASCII letter other than n, o, t, f, y in either case. `false`
+/// says nothing.
+pub fn is_string_to_both(text: &str) -> bool {
+    text.as_bytes().first().is_some_and(|&first| {
+        first.is_ascii_alphabetic()
+            && !matches!(
+                first,
+                b'n' | b'N' | b'y' | b'Y' | b't' | b'T' | b'f' | b'F' | b'o' | b'O'
+            )
+    })
 }
 
 /// [`needs_quotes`] by reading `text` with both schemas.
@@ -847,6 +852,38 @@ mod tests {
                 needs_quotes_by_reading(text),
                 "{text:?}"
             );
+        }
+    }
+
+    #[test]
+    fn strings_to_both_are_strings_to_both() {
+        let alphabet = [
+            'a', 'e', 'x', 'I', 'Z', 'n', 'o', 'y', '1', '.', '_', ':', '-', ' ',
+        ];
+        let mut taken = 0;
+        for &a in &alphabet {
+            for &b in &alphabet {
+                for &c in &alphabet {
+                    let text = format!("{a}{b}{c}").trim_end().to_owned();
+                    if !is_string_to_both(&text) {
+                        continue;
+                    }
+                    taken += 1;
+                    let scalar = Scalar {
+                        text: text.clone(),
+                        style: Style::Plain,
+                        tag: None,
+                    };
+                    assert_eq!(core_value(&scalar), Ok(None), "{text:?}");
+                    assert!(kubectl_reads_string(&text), "{text:?}");
+                }
+            }
+        }
+        assert!(taken > 500, "{taken}");
+        for text in [
+            "no", "on", "yes", "true", "False", "null", "n", "y", "", "1a", ".inf",
+        ] {
+            assert!(!is_string_to_both(text), "{text:?}");
         }
     }
 }
