@@ -787,11 +787,7 @@ mod tests {
                 continue;
             };
             taken += 1;
-            let scalar = Scalar {
-                text: text.clone(),
-                style: Style::Plain,
-                tag: None,
-            };
+            let scalar = plain(text);
             assert_eq!(core_value(&scalar), Ok(Some(value.clone())), "{text:?}");
             assert_eq!(resolve_kubectl(&scalar), value, "{text:?}");
         }
@@ -869,12 +865,7 @@ mod tests {
                         continue;
                     }
                     taken += 1;
-                    let scalar = Scalar {
-                        text: text.clone(),
-                        style: Style::Plain,
-                        tag: None,
-                    };
-                    assert_eq!(core_value(&scalar), Ok(None), "{text:?}");
+                    assert_eq!(core_value(&plain(&text)), Ok(None), "{text:?}");
                     assert!(kubectl_reads_string(&text), "{text:?}");
                 }
             }
