@@ -221,8 +221,13 @@ mod tests {
 
     #[test]
     fn reads_mutated_values_as_the_full_route_does_or_gives_up() {
-        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
-        let runs = 20_000;
+        // The same knobs as the fast path's mutant test: `KEELSON_MUTANT_SEED=N` (not 0) and
+        // `KEELSON_MUTANTS=1000000 cargo test --release --lib mutated` for a longer search.
+        let env = |name: &str| std::env::var(name).ok().and_then(|n| n.parse().ok());
+        let mut rng = Rng(env("KEELSON_MUTANT_SEED")
+            .filter(|&n: &u64| n != 0)
+            .unwrap_or(0x2545_f491_4f6c_dd1d));
+        let runs = env("KEELSON_MUTANTS").map_or(20_000, |n: u64| n as usize);
         let mut taken = 0;
         for _ in 0..runs {
             let original = CORPUS[rng.below(CORPUS.len())];

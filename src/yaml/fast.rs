@@ -935,7 +935,7 @@ mod tests {
                 format!("{r:?}").chars().take(3000).collect::<String>()
             };
             panic!(
-                "fast path differs on:\n{text}\nfast: {}\nslow: {}",
+                "fast path differs on:\n{text:?}\nfast: {}\nslow: {}",
                 short(&fast),
                 short(&slow)
             );
