@@ -23,6 +23,7 @@ type Fast<T = ()> = Result<T, Bail>;
 /// Feeds every document of `text`, whose first line is line `first_line` of a larger text,
 /// to `builder`, or gives up.
 pub(super) fn parse(text: &str, first_line: usize, builder: &mut impl Sink) -> Fast {
+    let text = super::load::without_trailing_spaces(text);
     if has_unusual_characters(text) {
         return Err(Bail);
     }
@@ -702,6 +703,9 @@ impl<S: Sink> Parser<'_, '_, S> {
         let mut text = String::new();
         let mut breaks = 0usize; // blank lines waiting
         let mut any_content = false;
+        // Whether the last content line ends with a line break: at the end of a text without
+        // one, there is no break for clipping or keeping to keep.
+        let mut broken = true;
         loop {
             let start = self.pos;
             if start >= self.bytes.len() {
@@ -714,11 +718,12 @@ impl<S: Sink> Parser<'_, '_, S> {
                 if spaces > indent {
                     return Err(Bail);
                 }
-                breaks += 1;
                 if end >= self.bytes.len() {
+                    // Spaces that end the text without a line break are no empty line.
                     self.pos = end;
                     break;
                 }
+                breaks += 1;
                 self.pos = end + 1;
                 self.line += 1;
                 self.line_start = self.pos;
@@ -749,6 +754,7 @@ impl<S: Sink> Parser<'_, '_, S> {
             any_content = true;
             breaks = 0;
             if end >= self.bytes.len() {
+                broken = false;
                 self.pos = end;
                 break;
             }
@@ -758,11 +764,12 @@ impl<S: Sink> Parser<'_, '_, S> {
         }
         match chomp {
             Chomp::Strip => {}
-            Chomp::Clip => text.push('\n'),
-            Chomp::Keep => {
+            Chomp::Clip if broken => text.push('\n'),
+            Chomp::Keep if broken => {
                 text.push('\n');
                 push_newlines(&mut text, breaks);
             }
+            Chomp::Clip | Chomp::Keep => {}
         }
         let style = if literal {
             TScalarStyle::Literal

@@ -128,6 +128,9 @@ pub fn chunks(text: &str, size: usize) -> Vec<Chunk<'_>> {
 
 /// [`load`] without the fast path: every text through yaml-rust2.
 pub(super) fn load_slow(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
+    // yaml-rust2 takes the end of a text for a line break; YAML and kubectl's reader do not.
+    // A block scalar that runs to the end gets no final break (see `unbreak_last_block`).
+    let text = without_trailing_spaces(text);
     let mut builder = Builder::new(limits);
     let mut parser = Parser::new_from_str(text);
     loop {
@@ -140,7 +143,69 @@ pub(super) fn load_slow(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlEr
         }
         builder.event(event, mark(&marker))?;
     }
-    Ok(builder.documents)
+    let mut documents = builder.documents;
+    if builder.last_block && !text.is_empty() && !text.ends_with('\n') {
+        unbreak_last_block(&mut documents, text);
+    }
+    Ok(documents)
+}
+
+/// `text` without the spaces after its last line break: they make no empty line (a block
+/// scalar keeps no break for them) and nothing else reads them. Both loaders start here, so
+/// they also agree on where such a text ends.
+pub(super) fn without_trailing_spaces(text: &str) -> &str {
+    match text.rfind('\n') {
+        Some(i) if text[i + 1..].bytes().all(|b| b == b' ') => &text[..=i],
+        _ => text,
+    }
+}
+
+/// Takes off the line break yaml-rust2 ends a block scalar with when the scalar's last line
+/// is the text's last and has none (`a: |` then `  kept` then the end reads `kept`). The
+/// scalar is the last leaf of the last document; the text's last line is its content when
+/// indented at least as its first line and its value ends with that line.
+fn unbreak_last_block(documents: &mut [Node], text: &str) {
+    let Some(document) = documents.last_mut() else {
+        return;
+    };
+    // The way down to the last leaf, found by looking, then walked to change it.
+    let mut path = Vec::new();
+    let mut node: &Node = document;
+    loop {
+        match &node.value {
+            NodeValue::Mapping(entries) if !entries.is_empty() => {
+                path.push(entries.len() - 1);
+                node = &entries[entries.len() - 1].1;
+            }
+            NodeValue::Sequence(items) if !items.is_empty() => {
+                path.push(items.len() - 1);
+                node = &items[items.len() - 1];
+            }
+            _ => break,
+        }
+    }
+    let mut leaf = document;
+    for i in path {
+        leaf = match &mut leaf.value {
+            NodeValue::Mapping(entries) => &mut entries[i].1,
+            NodeValue::Sequence(items) => &mut items[i],
+            NodeValue::Scalar(_) => return,
+        };
+    }
+    let indent = leaf.mark.column.saturating_sub(1);
+    let NodeValue::Scalar(scalar) = &mut leaf.value else {
+        return;
+    };
+    let last_line = &text[text.rfind('\n').map_or(0, |i| i + 1)..];
+    let leading = last_line.len() - last_line.trim_start_matches(' ').len();
+    let content = last_line.get(indent..).unwrap_or_default();
+    let ends_with_it = scalar
+        .text
+        .strip_suffix('\n')
+        .is_some_and(|value| value.ends_with(content));
+    if leading >= indent && !content.is_empty() && ends_with_it {
+        scalar.text.pop();
+    }
 }
 
 fn mark(marker: &Marker) -> Mark {
@@ -192,6 +257,8 @@ pub(super) struct Builder<'a> {
     anchors: HashMap<usize, (Node, usize)>,
     documents: Vec<Node>,
     nodes: usize,
+    /// Whether the last scalar was a literal or folded block.
+    last_block: bool,
 }
 
 /// Mappings up to this size find duplicate keys by scanning; larger ones keep a set.
@@ -229,6 +296,7 @@ impl<'a> Builder<'a> {
             anchors: HashMap::new(),
             documents: Vec::new(),
             nodes: 0,
+            last_block: false,
         }
     }
 
@@ -241,6 +309,7 @@ impl<'a> Builder<'a> {
         match event {
             Event::Scalar(text, style, anchor, tag) => {
                 let tag = core_tag(tag.as_ref(), at)?;
+                self.last_block = matches!(style, TScalarStyle::Literal | TScalarStyle::Folded);
                 let style = match style {
                     TScalarStyle::Plain => Style::Plain,
                     _ => Style::Quoted,
@@ -507,5 +576,48 @@ mod tests {
     fn documents_are_split() {
         let docs = load("a: 1\n---\nb: 2\n", &Limits::default()).expect("valid");
         assert_eq!(docs.len(), 2);
+    }
+
+    #[test]
+    fn a_block_scalar_at_the_end_of_a_text_without_a_line_break_has_none() {
+        // Expected values are PyYAML's (libyaml's, as kubectl's go-yaml): the end of a text
+        // is no line break, and spaces after the last break are no empty line.
+        let cases = [
+            ("a: |\n  kept", "kept"),
+            ("a: |+\n  kept", "kept"),
+            ("a: |-\n  kept", "kept"),
+            ("a: |+\n  kept\n  ", "kept\n"),
+            ("a: |\n  kept\n  ", "kept\n"),
+            ("a: >\n  kept\n  more", "kept more"),
+            ("a: |+\n  kept\n\n  ", "kept\n\n"),
+            ("a: >+\n  x\n\n  ", "x\n\n"),
+            ("a: |\n  kept\n# c", "kept\n"),
+            ("a: |\n  x # c\n# c", "x # c\n"),
+            ("a: |\n  x\n   # c", "x\n # c"),
+            ("a: |\n  kept\n", "kept\n"),
+        ];
+        for (text, expected) in cases {
+            for (route, documents) in [
+                ("load", load(text, &Limits::default())),
+                ("yaml-rust2", load_slow(text, &Limits::default())),
+            ] {
+                let documents = documents.expect("valid YAML");
+                let value = documents[0]
+                    .get("a")
+                    .and_then(Node::as_scalar)
+                    .map(|s| s.text.as_str());
+                assert_eq!(value, Some(expected), "{route}: {text:?}");
+            }
+        }
+        // The last leaf of the last document, in a list and under nesting.
+        for text in ["- |\n  x", "a:\n  b:\n  - |\n    x"] {
+            let documents = load_slow(text, &Limits::default()).expect("valid YAML");
+            let fast = load(text, &Limits::default()).expect("valid YAML");
+            assert_eq!(documents, fast, "{text:?}");
+            assert!(
+                !format!("{documents:?}").contains("x\\n"),
+                "{text:?}: {documents:?}"
+            );
+        }
     }
 }

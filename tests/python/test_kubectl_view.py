@@ -21,8 +21,9 @@ def objects(text):
 def test_yaml11_reading_is_preserved(keelson):
     code, out, err = keelson("render", str(CORPUS))
     assert code == 0, err
-    template = (CORPUS / "templates" / "scalars.yaml").read_text()
-    expected = objects(template)
+    expected = {}
+    for template in sorted((CORPUS / "templates").glob("*.yaml")):
+        expected.update(objects(template.read_text()))
     actual = objects(out)
     assert actual.keys() == expected.keys()
     for key, want in expected.items():
@@ -34,6 +35,12 @@ def test_corpus_really_has_yaml11_scalars():
     data = objects((CORPUS / "templates" / "scalars.yaml").read_text())[("ConfigMap", "yaml11-corpus")]["data"]
     assert data["bool-yes"] is True and data["octal"] == 420 and data["underscore"] == 1000
     assert data["sexagesimal"] == 685230 and str(data["date"]) == "2001-12-14"
+    # Block scalars that run to the end of a text without a line break end with none.
+    block = (CORPUS / "templates" / "block-at-end.yaml").read_text()
+    assert not block.endswith("\n")
+    assert objects(block)[("ConfigMap", "block-at-end")]["data"]["clip"].endswith("break")
+    keep = objects((CORPUS / "templates" / "keep-at-end.yaml").read_text())
+    assert keep[("ConfigMap", "keep-at-end")]["data"]["keep"] == "kept\n\n"
 
 
 def test_example_chart_data_stays_strings_for_kubectl(keelson):
