@@ -358,6 +358,8 @@ impl<'a> Builder<'a> {
                 self.finish(node, frame.size, frame.anchor)
             }
             Event::Alias(id) => {
+                // A copy ends no block here, even of one that did end a text.
+                self.last_block = false;
                 let (node, size) = self.anchors.get(&id).cloned().ok_or_else(|| YamlError {
                     mark: at,
                     message: "alias to an unknown anchor".into(),
@@ -595,6 +597,7 @@ mod tests {
             ("a: |\n  x # c\n# c", "x # c\n"),
             ("a: |\n  x\n   # c", "x\n # c"),
             ("a: |\n  kept\n", "kept\n"),
+            ("a: &x |\n  kept\nb: *x", "kept\n"),
         ];
         for (text, expected) in cases {
             for (route, documents) in [
