@@ -504,7 +504,7 @@ fn key_warning(scalar: &yaml::Scalar, mark: yaml::Mark, source: &Source) -> Opti
         return None;
     }
     let text = scalar.text.as_str();
-    if yaml::is_string_to_both(text) || yaml::kubectl_reads_string(text) {
+    if yaml::kubectl_reads_string(text) {
         return None;
     }
     let location = format!("{source}:{}:{}", mark.line, mark.column);
