@@ -356,8 +356,14 @@ pub fn split_with(
         &pieces,
         |(_, chunk)| chunk.text.len(),
         |(template, chunk)| {
-            let (documents, nodes) = yaml::load_chunk(chunk, &limits)?;
             let template = &rendered.templates[*template];
+            if keep == Keep::Text
+                && let Some((manifests, nodes)) =
+                    printed_objects(template, chunk, &limits, namespace, hook_check)
+            {
+                return Some((Ok(manifests), nodes));
+            }
+            let (documents, nodes) = yaml::load_chunk(chunk, &limits)?;
             Some((
                 objects(template, documents, namespace, hook_check, keep),
                 nodes,
@@ -490,6 +496,30 @@ fn objects(
         });
     }
     Ok(manifests)
+}
+
+/// The objects of `chunk`, printed as [`objects`] prints them with [`Keep::Text`], but
+/// without building their trees: only the fields [`object`] reads become nodes
+/// ([`yaml::restream`]). `None` when that route does not take the chunk or an object is
+/// invalid: [`objects`] then reads it and words the error.
+fn printed_objects(
+    template: &RenderedTemplate,
+    chunk: &yaml::Chunk<'_>,
+    limits: &yaml::Limits,
+    namespace: &str,
+    hook_check: HookCheck,
+) -> Option<(Vec<Manifest>, usize)> {
+    let (mut printed, nodes) = yaml::restream(chunk, limits, &["apiVersion", "kind", "metadata"])?;
+    let mut manifests = Vec::with_capacity(printed.documents.len());
+    for mut document in std::mem::take(&mut printed.documents) {
+        let manifest = object(&mut document.root, namespace, hook_check).ok()?;
+        manifests.push(Manifest {
+            source: template.path.clone(),
+            body: Body::Text(printed.finish(&document)?),
+            ..manifest
+        });
+    }
+    Some((manifests, nodes))
 }
 
 fn is_empty(node: &Node) -> bool {
@@ -944,5 +974,50 @@ mod tests {
             "kind: ConfigMap\napiVersion: v1\nmetadata:\n  name: c\ndata:\n  n: '1'\n  k: v\n",
         )]);
         assert_eq!(a.resources[0].digest(), b.resources[0].digest());
+    }
+
+    /// What `split_with` keeps of `text` as `keep`: each object's identity and printed
+    /// form, resources then hooks, or the error.
+    fn kept(text: &str, keep: Keep) -> Result<Vec<String>, String> {
+        let rendered = rendered(&[("templates/t.yaml", text)]);
+        let manifests = split_with(
+            &rendered,
+            "team",
+            &|p| format!("chart/{p}"),
+            HookCheck::Refuse,
+            keep,
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(manifests
+            .resources
+            .iter()
+            .chain(&manifests.hooks)
+            .map(|m| format!("{} {:?} {:?}\n{}", m.id(), m.namespace, m.hook, m.to_yaml()))
+            .collect())
+    }
+
+    #[test]
+    fn printed_objects_are_the_objects_of_trees() {
+        // `keep: Text` prints objects without building their trees (`printed_objects`);
+        // `keep: Tree` builds them, and printing a tree is the reference.
+        use crate::yaml::mutants::{Rng, corpus, mutate};
+        let env = |name: &str| std::env::var(name).ok().and_then(|n| n.parse().ok());
+        let mut rng = Rng(env("KEELSON_MUTANT_SEED")
+            .filter(|&n: &u64| n != 0)
+            .unwrap_or(0x51a7_c0de_5eed_0001));
+        let runs = env("KEELSON_MUTANTS").map_or(5_000, |n: u64| n as usize);
+        let corpus = corpus();
+        let mut objects = 0;
+        for text in &corpus {
+            let printed = kept(text, Keep::Text);
+            assert_eq!(printed, kept(text, Keep::Tree), "{text:?}");
+            objects += printed.map_or(0, |o| o.len());
+        }
+        assert!(objects > 100, "only {objects} objects in the corpus");
+        for _ in 0..runs {
+            let original = &corpus[rng.below(corpus.len())];
+            let text = mutate(&mut rng, original);
+            assert_eq!(kept(&text, Keep::Text), kept(&text, Keep::Tree), "{text:?}");
+        }
     }
 }

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 use tera::value::ValueKind;
 
-use super::{CoreTag, Node, NodeValue, Style, is_plain_syntax, needs_quotes};
+use super::{CoreTag, Node, NodeValue, Scalar, Style, is_plain_syntax, needs_quotes};
 
 /// Emits one manifest document, ending with a newline.
 ///
@@ -69,18 +69,18 @@ fn is_json_shaped(value: &tera::Value) -> bool {
 }
 
 /// A scalar ready to print: verbatim, or a string that gets quoting as needed.
-enum Atom<'a> {
+pub(super) enum Atom<'a> {
     Verbatim(std::borrow::Cow<'a, str>),
     Text(&'a str),
 }
 
-enum View<'a, T: Tree + 'a> {
+pub(super) enum View<'a, T: Tree + 'a> {
     Atom(Atom<'a>),
     Seq(&'a [T]),
     Map(T::Entries<'a>),
 }
 
-trait Tree: Sized {
+pub(super) trait Tree: Sized {
     /// A mapping's entries, walked in place rather than collected per mapping.
     type Entries<'a>: ExactSizeIterator<Item = (Atom<'a>, &'a Self)>
     where
@@ -179,9 +179,14 @@ fn node_entry((key, value): &(Node, Node)) -> (Atom<'_>, &Node) {
 }
 
 fn node_atom(node: &Node) -> Atom<'_> {
-    let NodeValue::Scalar(scalar) = &node.value else {
-        return Atom::Verbatim("null".into());
-    };
+    match &node.value {
+        NodeValue::Scalar(scalar) => scalar_atom(scalar),
+        _ => Atom::Verbatim("null".into()),
+    }
+}
+
+/// How a scalar read from a template prints.
+pub(super) fn scalar_atom(scalar: &Scalar) -> Atom<'_> {
     match scalar.tag {
         Some(CoreTag::Str) => return Atom::Text(&scalar.text),
         Some(CoreTag::Collection) | None => {}
@@ -248,13 +253,18 @@ fn write_map<'a, T: Tree + 'a>(
 }
 
 #[derive(PartialEq)]
-enum Position {
+pub(super) enum Position {
     SeqItem,
     MapValue,
 }
 
 /// Writes a value after `- ` or `key:`; nested content sits at `indent`.
-fn write_nested<T: Tree>(out: &mut String, value: &T, indent: usize, position: Position) {
+pub(super) fn write_nested<T: Tree>(
+    out: &mut String,
+    value: &T,
+    indent: usize,
+    position: Position,
+) {
     let after_key = position == Position::MapValue;
     match value.view() {
         View::Atom(atom) => {
@@ -272,14 +282,14 @@ fn write_nested<T: Tree>(out: &mut String, value: &T, indent: usize, position: P
     }
 }
 
-fn newline(out: &mut String, indent: usize) {
+pub(super) fn newline(out: &mut String, indent: usize) {
     if !out.is_empty() {
         out.push('\n');
     }
     out.extend(std::iter::repeat_n(' ', indent));
 }
 
-fn write_key(out: &mut String, key: &Atom<'_>) {
+pub(super) fn write_key(out: &mut String, key: &Atom<'_>) {
     match key {
         Atom::Verbatim(text) => out.push_str(text),
         Atom::Text(text) if text.contains('\n') || needs_quotes(text) => {
@@ -289,7 +299,7 @@ fn write_key(out: &mut String, key: &Atom<'_>) {
     }
 }
 
-fn write_atom(out: &mut String, atom: &Atom<'_>, indent: usize) {
+pub(super) fn write_atom(out: &mut String, atom: &Atom<'_>, indent: usize) {
     match atom {
         Atom::Verbatim(text) => out.push_str(text),
         Atom::Text(text) if text.contains('\n') && literal_ok(text) => {

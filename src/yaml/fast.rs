@@ -919,7 +919,7 @@ fn push_newlines(text: &mut String, count: usize) {
 mod tests {
     use super::*;
     use crate::yaml::load::{Builder, load_slow};
-    use crate::yaml::mutants::{Rng, mutate};
+    use crate::yaml::mutants::{Rng, corpus, mutate};
     use crate::yaml::{Limits, Node, YamlError};
 
     fn fast(text: &str) -> Option<Vec<Node>> {
@@ -948,58 +948,6 @@ mod tests {
             );
         }
         true
-    }
-
-    /// Rendered templates and streams of every fixture chart and of the example chart,
-    /// and every values file in the repository.
-    fn corpus() -> Vec<String> {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut texts = Vec::new();
-        let mut requests = Vec::new();
-        for values in ["dev", "staging", "prod"] {
-            let mut request = crate::RenderRequest::new(root.join("chart"));
-            request.layers = vec![crate::Layer::File(
-                root.join(format!("values/{values}.yaml")),
-            )];
-            requests.push(request);
-            texts.push(
-                std::fs::read_to_string(root.join(format!("values/{values}.yaml")))
-                    .unwrap_or_default(),
-            );
-        }
-        let mut fixtures: Vec<_> = std::fs::read_dir(root.join("tests/fixtures"))
-            .map(|dir| dir.filter_map(|e| e.ok()).map(|e| e.path()).collect())
-            .unwrap_or_default();
-        fixtures.sort();
-        // The benchmarks' synthetic charts too, when Python is there to generate them.
-        let synthetic = std::env::temp_dir().join(format!("keelson-fast-{}", std::process::id()));
-        let generated = std::process::Command::new("python3")
-            .arg(root.join("benches/gen_synthetic.py"))
-            .args(["3", "--tera", "--out"])
-            .arg(&synthetic)
-            .stdout(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if generated {
-            fixtures.push(synthetic.join("tera-3"));
-        }
-        for fixture in fixtures.into_iter().chain([root.join("chart")]) {
-            if let Ok(values) = std::fs::read_to_string(fixture.join("values.yaml")) {
-                texts.push(values);
-            }
-            requests.push(crate::RenderRequest::new(fixture));
-        }
-        for request in &requests {
-            let Ok(release) = crate::render_chart(request) else {
-                continue;
-            };
-            texts.extend(release.rendered.templates.iter().map(|t| t.output.clone()));
-            if let Ok(stream) = release.stream(&crate::Selection::default()) {
-                texts.push(stream);
-            }
-        }
-        let _ = std::fs::remove_dir_all(&synthetic);
-        texts
     }
 
     #[test]

@@ -262,7 +262,7 @@ pub(super) struct Builder<'a> {
 }
 
 /// Mappings up to this size find duplicate keys by scanning; larger ones keep a set.
-const SCAN_KEYS: usize = 16;
+pub(super) const SCAN_KEYS: usize = 16;
 
 struct Frame {
     mark: Mark,
@@ -297,6 +297,15 @@ impl<'a> Builder<'a> {
             documents: Vec::new(),
             nodes: 0,
             last_block: false,
+        }
+    }
+
+    /// The one node built so far, once it is complete: for a builder fed a single node.
+    pub(super) fn take_node(&mut self) -> Option<Node> {
+        if self.stack.is_empty() {
+            self.documents.pop()
+        } else {
+            None
         }
     }
 
@@ -463,7 +472,7 @@ fn is_duplicate(entries: &[(Node, Node)], keys: &mut Option<HashSet<String>>, ke
 
 /// The core tag `tag` names; untagged nodes, nearly all of them, return at once.
 #[inline]
-fn core_tag(tag: Option<&Tag>, at: Mark) -> Result<Option<CoreTag>, YamlError> {
+pub(super) fn core_tag(tag: Option<&Tag>, at: Mark) -> Result<Option<CoreTag>, YamlError> {
     match tag {
         None => Ok(None),
         Some(tag) => named_core_tag(tag, at),

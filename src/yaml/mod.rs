@@ -12,6 +12,7 @@ mod load;
 #[cfg(test)]
 pub(crate) mod mutants;
 mod scalar;
+mod stream;
 
 pub(crate) use emit::quoted;
 pub use emit::{emit_document, emit_tera, emit_value, write_document};
@@ -21,6 +22,7 @@ pub use scalar::{
     core_value, is_plain_syntax, is_string_to_both, kubectl_reads_string, needs_quotes, read_alike,
     resolve_core, resolve_kubectl,
 };
+pub use stream::{Printed, Streamed, restream};
 pub(crate) use yaml_rust2::parser::Event;
 pub(crate) use yaml_rust2::scanner::TScalarStyle;
 
