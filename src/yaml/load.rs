@@ -64,10 +64,11 @@ pub fn load(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
     load_slow(text, limits)
 }
 
-/// Feeds every document of `text` to `sink` on the fast path alone; `false` when the fast
-/// path cannot read the text or `sink` refused an event: then use [`load`].
-pub(crate) fn read_fast(text: &str, sink: &mut impl Sink) -> bool {
-    super::fast::parse(text, 1, sink).is_ok()
+/// Feeds every document of `text`, whose first line is line `first_line` of its file, to
+/// `sink` on the fast path alone; `false` when the fast path cannot read the text or `sink`
+/// refused an event: then use [`load`].
+pub(crate) fn read_fast(text: &str, first_line: usize, sink: &mut impl Sink) -> bool {
+    super::fast::parse(text, first_line, sink).is_ok()
 }
 
 /// Loads a text in pieces that may be read in parallel: each piece of [`chunks`] through
