@@ -3,7 +3,7 @@
 mod filters;
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::Serialize;
 use tera::{Context, Tera};
@@ -232,8 +232,46 @@ pub fn render_taking(
     release: &ReleaseInfo,
     capabilities: &Capabilities,
 ) -> Result<Rendered, RenderError> {
-    let context = tera_map(std::mem::take(&mut values.map));
-    render_with(chart, context, values.source_bytes(), release, capabilities)
+    let weight = values.source_bytes();
+    let context: tera::value::Map = std::mem::take(&mut values.map)
+        .into_iter()
+        .map(|(key, value)| match value {
+            serde_json::Value::Array(items)
+                if weight >= LIST_HALVES_FROM.0 && items.len() >= LIST_HALVES_FROM.1 =>
+            {
+                (key.into(), tera_list_in_halves(items, weight))
+            }
+            value => (key.into(), tera_value(value)),
+        })
+        .collect();
+    render_with(chart, context.into(), weight, release, capabilities)
+}
+
+/// Top-level lists of this many items, in values of this many bytes of YAML or more, are
+/// converted for Tera in two halves on two threads: such a list is nearly all of large
+/// values (components, tenants, routes), and converting it was the longest step of a
+/// large render that ran on one thread only.
+const LIST_HALVES_FROM: (usize, usize) = (128 * 1024, 64);
+
+/// [`tera_value`] of a list, each half on its own thread; `weight` is the values' size.
+fn tera_list_in_halves(mut items: Vec<serde_json::Value>, weight: usize) -> tera::Value {
+    let second = items.split_off(items.len() / 2);
+    // Each half is taken out of its slot and consumed, so its items are dropped as they
+    // are converted, as in `tera_value`.
+    let halves = [Mutex::new(items), Mutex::new(second)];
+    let converted = crate::parallel::map(
+        &halves,
+        |_| weight / 2,
+        |half| {
+            let items = half.lock().map(|mut h| std::mem::take(&mut *h));
+            items
+                .unwrap_or_default()
+                .into_iter()
+                .map(|item| tera::Value::from_serializable(&item))
+                .collect::<Vec<_>>()
+        },
+    );
+    converted.into_iter().flatten().collect::<Vec<_>>().into()
 }
 
 /// JSON values as Tera holds them, consuming `value` as it goes so that the two are not
@@ -585,6 +623,18 @@ mod tests {
             b"apiVersion: v2\nname: demo\nversion: 1.0.0\n".to_vec(),
         );
         Chart::from_files("chart".into(), files).expect("chart")
+    }
+
+    #[test]
+    fn long_lists_convert_in_halves_as_in_one_pass() {
+        for n in [64, 65, 1001] {
+            let items: Vec<serde_json::Value> = (0..n)
+                .map(|i| serde_json::json!({"name": format!("c{i}"), "port": i, "on": i % 2 == 0, "l": [i, null]}))
+                .collect();
+            let whole = tera_value(serde_json::Value::Array(items.clone()));
+            let halves = tera_list_in_halves(items, LIST_HALVES_FROM.0);
+            assert_eq!(format!("{halves:?}"), format!("{whole:?}"), "{n} items");
+        }
     }
 
     #[test]
