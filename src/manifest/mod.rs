@@ -101,8 +101,8 @@ pub enum Keep {
     /// diff, which read objects field by field.
     #[default]
     Tree,
-    /// Only the canonical YAML, emitted as soon as the object is checked, so that trees
-    /// never pile up: for printing. The pipeline ([`crate::render_chart`]) then also moves
+    /// Only the canonical YAML, printed as the object is read (no tree is built beyond the
+    /// fields that identify it; see [`yaml::restream`]): for printing. The pipeline ([`crate::render_chart`]) then also moves
     /// the merged values into the render instead of copying them, so the release's
     /// `values.map` is left empty.
     Text,

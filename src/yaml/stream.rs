@@ -357,7 +357,9 @@ impl Printer<'_> {
         match event {
             Event::SequenceStart(..) | Event::MappingStart(..) if too_deep => return Err(()),
             Event::SequenceStart(..) | Event::MappingStart(..) => holding.depth += 1,
-            Event::SequenceEnd | Event::MappingEnd => holding.depth -= 1,
+            Event::SequenceEnd | Event::MappingEnd => {
+                holding.depth = holding.depth.saturating_sub(1)
+            }
             _ => {}
         }
         self.builder.event(event, at).map_err(|_| ())?;
