@@ -1000,12 +1000,8 @@ mod tests {
     fn printed_objects_are_the_objects_of_trees() {
         // `keep: Text` prints objects without building their trees (`printed_objects`);
         // `keep: Tree` builds them, and printing a tree is the reference.
-        use crate::yaml::mutants::{Rng, corpus, mutate};
-        let env = |name: &str| std::env::var(name).ok().and_then(|n| n.parse().ok());
-        let mut rng = Rng(env("KEELSON_MUTANT_SEED")
-            .filter(|&n: &u64| n != 0)
-            .unwrap_or(0x51a7_c0de_5eed_0001));
-        let runs = env("KEELSON_MUTANTS").map_or(5_000, |n: u64| n as usize);
+        use crate::yaml::mutants::{corpus, knobs, mutate};
+        let (mut rng, runs) = knobs(0x51a7_c0de_5eed_0001, 5_000);
         let corpus = corpus();
         let mut objects = 0;
         for text in &corpus {

@@ -326,7 +326,7 @@ impl Sink for Reader<'_> {
 mod tests {
     use super::*;
 
-    use crate::yaml::mutants::{Rng, mutate};
+    use crate::yaml::mutants::{knobs, mutate};
 
     /// The full route: nodes first, then values; `None` for an error.
     fn try_full(text: &str) -> Option<(Vec<Value>, Vec<Warning>)> {
@@ -342,6 +342,12 @@ mod tests {
 
     fn full(text: &str) -> (Vec<Value>, Vec<Warning>) {
         try_full(text).unwrap_or_else(|| panic!("valid values: {text:?}"))
+    }
+
+    /// What a fast route read from `text` (`how`) is what the full route reads.
+    fn agrees_with_full(got: &(Vec<Value>, Vec<Warning>), text: &str, how: &str) {
+        let expected = try_full(text).unwrap_or_else(|| panic!("{how}, refused in full: {text:?}"));
+        assert!(same(got, &expected), "{text:?}");
     }
 
     fn same(a: &(Vec<Value>, Vec<Warning>), b: &(Vec<Value>, Vec<Warning>)) -> bool {
@@ -378,21 +384,13 @@ mod tests {
 
     #[test]
     fn reads_mutated_values_as_the_full_route_does_or_gives_up() {
-        // The same knobs as the fast path's mutant test: `KEELSON_MUTANT_SEED=N` (not 0) and
-        // `KEELSON_MUTANTS=1000000 cargo test --release --lib mutated` for a longer search.
-        let env = |name: &str| std::env::var(name).ok().and_then(|n| n.parse().ok());
-        let mut rng = Rng(env("KEELSON_MUTANT_SEED")
-            .filter(|&n: &u64| n != 0)
-            .unwrap_or(0x2545_f491_4f6c_dd1d));
-        let runs = env("KEELSON_MUTANTS").map_or(20_000, |n: u64| n as usize);
+        let (mut rng, runs) = knobs(0x2545_f491_4f6c_dd1d, 20_000);
         let mut taken = 0;
         for _ in 0..runs {
             let original = CORPUS[rng.below(CORPUS.len())];
             let text = mutate(&mut rng, original);
             if let Some(got) = direct(&text) {
-                let expected = try_full(&text)
-                    .unwrap_or_else(|| panic!("read directly, refused in full: {text:?}"));
-                assert!(same(&got, &expected), "{text:?}");
+                agrees_with_full(&got, &text, "read directly");
                 taken += 1;
             }
         }
@@ -484,11 +482,7 @@ mod tests {
 
     #[test]
     fn reads_mutated_values_in_halves_as_the_full_route_does_or_gives_up() {
-        let env = |name: &str| std::env::var(name).ok().and_then(|n| n.parse().ok());
-        let mut rng = Rng(env("KEELSON_MUTANT_SEED")
-            .filter(|&n: &u64| n != 0)
-            .unwrap_or(0x0bad_5eed_cafe_f00d));
-        let runs = env("KEELSON_MUTANTS").map_or(5_000, |n: u64| n as usize);
+        let (mut rng, runs) = knobs(0x0bad_5eed_cafe_f00d, 5_000);
         let originals = [
             listed(3),
             listed(8),
@@ -510,9 +504,7 @@ mod tests {
                 lines[end..].concat()
             );
             if let Some(got) = halves(&text) {
-                let expected = try_full(&text)
-                    .unwrap_or_else(|| panic!("read in halves, refused in full: {text:?}"));
-                assert!(same(&got, &expected), "{text:?}");
+                agrees_with_full(&got, &text, "read in halves");
                 taken += 1;
             }
         }

@@ -919,7 +919,7 @@ fn push_newlines(text: &mut String, count: usize) {
 mod tests {
     use super::*;
     use crate::yaml::load::{Builder, load_slow};
-    use crate::yaml::mutants::{Rng, corpus, mutate};
+    use crate::yaml::mutants::{corpus, knobs, mutate};
     use crate::yaml::{Limits, Node, YamlError};
 
     fn fast(text: &str) -> Option<Vec<Node>> {
@@ -1101,19 +1101,8 @@ mod tests {
     #[test]
     fn the_fast_path_reads_mutated_inputs_as_yaml_rust2_does_or_gives_up() {
         let corpus = corpus();
-        // `KEELSON_MUTANT_SEED=N` explores other mutants (a seed of 0 would stall xorshift).
-        let seed = std::env::var("KEELSON_MUTANT_SEED")
-            .ok()
-            .and_then(|n| n.parse().ok())
-            .filter(|&n: &u64| n != 0)
-            .unwrap_or(0x9e37_79b9_7f4a_7c15);
-        let mut rng = Rng(seed);
+        let (mut rng, runs) = knobs(0x9e37_79b9_7f4a_7c15, 20_000);
         let mut taken = 0;
-        // `KEELSON_MUTANTS=1000000 cargo test --release --lib mutated` for a longer search.
-        let runs = std::env::var("KEELSON_MUTANTS")
-            .ok()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(20_000);
         for _ in 0..runs {
             let text = &corpus[rng.below(corpus.len())];
             if text.is_empty() {

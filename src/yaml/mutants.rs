@@ -17,6 +17,19 @@ impl Rng {
     }
 }
 
+/// The generator and the number of mutants for a mutant test: `seed` and `runs` unless
+/// `KEELSON_MUTANT_SEED=N` (not 0, which would stall xorshift) or `KEELSON_MUTANTS=N` say
+/// otherwise, e.g. `KEELSON_MUTANTS=1000000 cargo test --release --lib mutated` for a
+/// longer search.
+pub(crate) fn knobs(seed: u64, runs: usize) -> (Rng, usize) {
+    let env = |name: &str| std::env::var(name).ok().and_then(|n| n.parse::<u64>().ok());
+    let seed = env("KEELSON_MUTANT_SEED")
+        .filter(|&n| n != 0)
+        .unwrap_or(seed);
+    let runs = env("KEELSON_MUTANTS").map_or(runs, |n| usize::try_from(n).unwrap_or(runs));
+    (Rng(seed), runs)
+}
+
 const PIECES: &[&str] = &[
     "- ",
     ": ",

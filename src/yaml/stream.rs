@@ -428,7 +428,7 @@ impl Sink for Printer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::mutants::{Rng, corpus, mutate};
+    use crate::yaml::mutants::{corpus, knobs, mutate};
     use crate::yaml::{emit_document, load_chunk};
 
     const HOLD: &[&str] = &["apiVersion", "kind", "metadata"];
@@ -509,12 +509,7 @@ mod tests {
 
     #[test]
     fn prints_mutants_as_the_tree_route_does_or_gives_up() {
-        // The knobs of the other mutant tests: KEELSON_MUTANT_SEED, KEELSON_MUTANTS.
-        let env = |name: &str| std::env::var(name).ok().and_then(|n| n.parse().ok());
-        let mut rng = Rng(env("KEELSON_MUTANT_SEED")
-            .filter(|&n: &u64| n != 0)
-            .unwrap_or(0x9e37_79b9_7f4a_7c15));
-        let runs = env("KEELSON_MUTANTS").map_or(20_000, |n: u64| n as usize);
+        let (mut rng, runs) = knobs(0x9e37_79b9_7f4a_7c15, 20_000);
         let corpus: Vec<String> = corpus()
             .into_iter()
             .filter(|text| printed(text).is_some())
