@@ -66,8 +66,8 @@ where
 /// Where a new thread starts. Linux places it on its creator's CPU when it sees fit, and on
 /// a virtual machine whose scheduler packs threads onto busy CPUs the worker then waits
 /// 1 to 4 ms for the creator's time slice to end or for the load balancer to move it,
-/// while the other CPU idles; measured on the 2-CPU machine the benchmarks run on, it was
-/// half the time a large render spent splitting. So the creator notes its CPU and yields
+/// while the other CPU idles; on the 2-CPU machine the benchmarks run on, that was up to
+/// half of a large render's splitting time. So the creator notes its CPU and yields
 /// once; the worker, as soon as it runs, steps off that CPU (which wakes another at once,
 /// 0.1 ms) and then allows every CPU again, so that it stays where it is unless the
 /// scheduler has reason to move it.
