@@ -387,51 +387,62 @@ pub fn split_with(
             _ => *slot = None,
         }
     }
-    let mut resources = Vec::new();
-    let mut hooks = Vec::new();
-    // Only looked up, never iterated: a hash map keeps output order out of it and costs one
-    // hash per object instead of a dozen four-string comparisons.
-    let mut seen: HashMap<(String, String, String, String), String> = HashMap::new();
+    // Every template's objects, in template order, up to the first template with an
+    // invalid object; that error comes after any duplicate among the templates before it,
+    // as in one pass.
+    let mut per_template = Vec::with_capacity(rendered.templates.len());
+    let mut failure = None;
     for (template, pieces) in rendered.templates.iter().zip(by_template) {
         let invalid = |(mark, message)| invalid(template, chart_display, mark, message);
-        let mut manifests = Vec::new();
-        match pieces.filter(|(_, nodes)| *nodes <= limits.max_nodes) {
-            Some((pieces, _)) => {
-                for piece in pieces {
-                    manifests.extend(piece.map_err(invalid)?);
-                }
-            }
+        let manifests = match pieces.filter(|(_, nodes)| *nodes <= limits.max_nodes) {
+            Some((pieces, _)) => pieces
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()
+                .map(|pieces| pieces.into_iter().flatten().collect::<Vec<_>>())
+                .map_err(invalid),
             // A piece did not load, or the template holds too many nodes: loading the whole
             // text words the error as a single pass would.
-            None => {
-                let documents = yaml::load(&template.output, &limits)
-                    .map_err(|e| invalid((e.mark, e.message)))?;
-                manifests =
-                    objects(template, documents, namespace, hook_check, keep).map_err(invalid)?;
-            }
-        }
-        let display = chart_display(&template.path);
-        for manifest in manifests {
-            let key = (
-                manifest.group().to_owned(),
-                manifest.kind.clone(),
-                manifest.namespace.clone().unwrap_or_default(),
-                manifest.name.clone(),
-            );
-            if let Some(first) = seen.insert(key, display.clone()) {
-                return Err(ManifestError::Duplicate {
-                    id: manifest.id(),
-                    first,
-                    second: display,
-                });
-            }
-            if manifest.hook.is_some() {
-                hooks.push(manifest);
-            } else {
-                resources.push(manifest);
+            None => yaml::load(&template.output, &limits)
+                .map_err(|e| invalid((e.mark, e.message)))
+                .and_then(|documents| {
+                    objects(template, documents, namespace, hook_check, keep).map_err(invalid)
+                }),
+        };
+        match manifests {
+            Ok(manifests) => per_template.push(manifests),
+            Err(e) => {
+                failure = Some(e);
+                break;
             }
         }
     }
+    // Only looked up, never iterated: a hash map keeps output order out of it; its keys
+    // borrow the objects' own strings.
+    let count = per_template.iter().map(Vec::len).sum();
+    let mut seen: HashMap<(&str, &str, &str, &str), &str> = HashMap::with_capacity(count);
+    for manifest in per_template.iter().flatten() {
+        let key = (
+            manifest.group(),
+            manifest.kind.as_str(),
+            manifest.namespace.as_deref().unwrap_or_default(),
+            manifest.name.as_str(),
+        );
+        if let Some(first) = seen.insert(key, &manifest.source) {
+            return Err(ManifestError::Duplicate {
+                id: manifest.id(),
+                first: chart_display(first),
+                second: chart_display(&manifest.source),
+            });
+        }
+    }
+    drop(seen);
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let (hooks, mut resources): (Vec<Manifest>, Vec<Manifest>) = per_template
+        .into_iter()
+        .flatten()
+        .partition(|m| m.hook.is_some());
     resources.sort_by(|a, b| {
         let (ra, rb) = (kind_rank(&a.kind), kind_rank(&b.kind));
         ra.cmp(&rb).then_with(|| {
@@ -916,6 +927,32 @@ mod tests {
             ),
         ]);
         assert!(dup.starts_with("chart/templates/b.yaml: `ConfigMap/team/c` is also rendered by chart/templates/a.yaml"), "{dup}");
+    }
+
+    #[test]
+    fn the_first_problem_in_template_order_is_reported() {
+        let object = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
+        let broken = "kind: ConfigMap\n";
+        // A duplicate between earlier templates comes before a later invalid object...
+        let dup = split_err(&[
+            ("templates/a.yaml", object),
+            ("templates/b.yaml", object),
+            ("templates/c.yaml", broken),
+        ]);
+        assert!(
+            dup.contains("is also rendered by chart/templates/a.yaml"),
+            "{dup}"
+        );
+        // ...and an invalid object before a later duplicate.
+        let invalid = split_err(&[
+            ("templates/a.yaml", object),
+            ("templates/b.yaml", broken),
+            ("templates/c.yaml", object),
+        ]);
+        assert!(
+            invalid.starts_with("chart/templates/b.yaml: rendered output line 1"),
+            "{invalid}"
+        );
     }
 
     #[test]
