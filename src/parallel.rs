@@ -4,6 +4,10 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// Texts (rendered output, values) from this size on are cut in pieces or halves for two
+/// threads; each piece is then large enough to outweigh handing it over.
+pub(crate) const SPLIT_BYTES: usize = 128 * 1024;
+
 /// Below this much total weight (bytes of template or output), a second thread costs more
 /// than it saves.
 const MIN_PARALLEL_WEIGHT: usize = 64 * 1024;

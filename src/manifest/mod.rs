@@ -14,9 +14,6 @@ use crate::yaml::{self, Node, NodeValue};
 
 pub use order::{is_cluster_scoped, kind_rank};
 
-/// Rendered templates are parsed in pieces of about this size.
-const CHUNK_BYTES: usize = 128 * 1024;
-
 /// When a hook runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum HookEvent {
@@ -347,7 +344,7 @@ pub fn split_with(
         .iter()
         .enumerate()
         .flat_map(|(i, t)| {
-            yaml::chunks(&t.output, CHUNK_BYTES)
+            yaml::chunks(&t.output, crate::parallel::SPLIT_BYTES)
                 .into_iter()
                 .map(move |chunk| (i, chunk))
         })
@@ -534,7 +531,7 @@ fn printed_objects(
 }
 
 fn is_empty(node: &Node) -> bool {
-    matches!(&node.value, NodeValue::Scalar(s) if s.style == yaml::Style::Plain && matches!(s.text.as_str(), "" | "~" | "null"))
+    matches!(&node.value, NodeValue::Scalar(s) if s.is_empty_document())
 }
 
 /// Reads the identity of an object and places it in `namespace` when it is namespaced

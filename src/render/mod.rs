@@ -237,7 +237,7 @@ pub fn render_taking(
         .into_iter()
         .map(|(key, value)| match value {
             serde_json::Value::Array(items)
-                if weight >= LIST_HALVES_FROM.0 && items.len() >= LIST_HALVES_FROM.1 =>
+                if weight >= crate::parallel::SPLIT_BYTES && items.len() >= LIST_HALVES_FROM =>
             {
                 (key.into(), tera_list_in_halves(items, weight))
             }
@@ -247,11 +247,11 @@ pub fn render_taking(
     render_with(chart, context.into(), weight, release, capabilities)
 }
 
-/// Top-level lists of this many items, in values of this many bytes of YAML or more, are
-/// converted for Tera in two halves on two threads: such a list is nearly all of large
-/// values (components, tenants, routes), and converting it was the longest step of a
-/// large render that ran on one thread only.
-const LIST_HALVES_FROM: (usize, usize) = (128 * 1024, 64);
+/// Top-level lists of this many items, in values of [`crate::parallel::SPLIT_BYTES`] of
+/// YAML or more, are converted for Tera in two halves on two threads: such a list is nearly
+/// all of large values (components, tenants, routes), and converting it was the longest
+/// step of a large render that ran on one thread only.
+const LIST_HALVES_FROM: usize = 64;
 
 /// [`tera_value`] of a list, each half on its own thread; `weight` is the values' size.
 fn tera_list_in_halves(mut items: Vec<serde_json::Value>, weight: usize) -> tera::Value {
@@ -632,7 +632,7 @@ mod tests {
                 .map(|i| serde_json::json!({"name": format!("c{i}"), "port": i, "on": i % 2 == 0, "l": [i, null]}))
                 .collect();
             let whole = tera_value(serde_json::Value::Array(items.clone()));
-            let halves = tera_list_in_halves(items, LIST_HALVES_FROM.0);
+            let halves = tera_list_in_halves(items, crate::parallel::SPLIT_BYTES);
             assert_eq!(format!("{halves:?}"), format!("{whole:?}"), "{n} items");
         }
     }

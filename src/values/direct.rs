@@ -14,7 +14,7 @@ use crate::yaml::{self, Event, Mark, Scalar, Sink, Style, TScalarStyle};
 /// when the full route must read the text.
 pub(super) fn read(text: &str, source: &Source, warnings: &mut Vec<Warning>) -> Option<Vec<Value>> {
     let limits = yaml::Limits::default();
-    let (documents, mut found) = (text.len() >= HALVES_FROM)
+    let (documents, mut found) = (text.len() >= crate::parallel::SPLIT_BYTES)
         .then(|| in_halves(text, source, &limits))
         .flatten()
         .or_else(|| {
@@ -24,9 +24,6 @@ pub(super) fn read(text: &str, source: &Source, warnings: &mut Vec<Warning>) -> 
     warnings.append(&mut found);
     Some(documents)
 }
-
-/// Texts from this size on are read in two halves, one on each thread.
-const HALVES_FROM: usize = 128 * 1024;
 
 /// Ends the first half: an item no values file holds, on the line where the second half
 /// starts, so the first half is read up to that line exactly as the whole text is.
@@ -451,7 +448,7 @@ mod tests {
         }
         // Large enough for `read` to take this route by itself, and on two threads.
         let text = listed(2_000);
-        assert!(text.len() >= HALVES_FROM);
+        assert!(text.len() >= crate::parallel::SPLIT_BYTES);
         assert!(same(&direct(&text).expect("read directly"), &full(&text)));
         // The list at column 1 (no indentation under its key) cuts as well.
         let flush = listed(50).replace("\n  - name", "\n- name");

@@ -63,6 +63,14 @@ pub struct Scalar {
     pub tag: Option<CoreTag>,
 }
 
+impl Scalar {
+    /// Whether this, as a whole document, is an empty one (nothing, `~` or `null`, plain):
+    /// rendered manifests drop such documents.
+    pub fn is_empty_document(&self) -> bool {
+        self.style == Style::Plain && matches!(self.text.as_str(), "" | "~" | "null")
+    }
+}
+
 /// The explicit `!!` tags keelson understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CoreTag {

@@ -250,9 +250,11 @@ impl Printer<'_> {
         let Some((indent, in_map)) = self.stack.last().map(|f| (f.indent + 2, f.map.is_some()))
         else {
             // A document that is a scalar: nothing when empty, else no object.
-            let empty =
-                scalar.style == Style::Plain && matches!(scalar.text.as_str(), "" | "~" | "null");
-            return if empty { Ok(()) } else { Err(()) };
+            return if scalar.is_empty_document() {
+                Ok(())
+            } else {
+                Err(())
+            };
         };
         if self.awaits_key() {
             return self.key(scalar, at);
@@ -463,11 +465,7 @@ mod tests {
                     .filter(|(k, _)| k.as_str().is_some_and(|k| HOLD.contains(&k)))
                     .cloned()
                     .collect(),
-                NodeValue::Scalar(s)
-                    if s.style == Style::Plain && matches!(s.text.as_str(), "" | "~" | "null") =>
-                {
-                    continue;
-                }
+                NodeValue::Scalar(s) if s.is_empty_document() => continue,
                 _ => return None,
             };
             let root = Node {
