@@ -27,9 +27,15 @@ if ! command -v valgrind >/dev/null; then
 fi
 
 if [[ -z "${KEELSON_BIN:-}" ]]; then
-  log "building release"
-  cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" >&2
-  KEELSON_BIN="$ROOT/target/release/keelson"
+  if [[ "$(uname -sm)" == "Linux x86_64" ]]; then
+    log "building with cargo build-static (the shipped binary, see README)"
+    (cd "$ROOT" && cargo build-static --quiet) >&2
+    KEELSON_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/x86_64-unknown-linux-gnu/release/keelson"
+  else
+    log "building release"
+    cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" >&2
+    KEELSON_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/keelson"
+  fi
 fi
 
 "$PY" "$ROOT/benches/gen_synthetic.py" $SIZES --tera --out "$WORK/synthetic" >&2
