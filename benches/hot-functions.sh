@@ -58,6 +58,20 @@ done | awk -f "$KEY" -v mode=keys > "$WORK/run"
 awk 'NR == FNR { defined[$0] = 1; next } $0 in defined' "$WORK/defined" "$WORK/run" > "$WORK/hot"
 
 if [[ $check == yes ]]; then
+  # The key of a name drops what changes between builds, and nothing else.
+  expected=$'_ZN7keelson4yaml4fast4peekE\n_RNvNtC4core3fmt5write\n_ZN3foo3barE\nmemcpy'
+  got=$(printf '%s\n' '_ZN7keelson4yaml4fast4peek17h7e32ae014d10a58dE' \
+    '_RNvNtCsgEmfK2I1SDS_4core3fmt5write' '_ZN3foo3bar17h0123456789abcdefE.llvm.12345' memcpy \
+    | awk -f "$KEY" -v mode=keys)
+  [[ "$got" == "$expected" ]] || { log "symbol-key.awk gives"$'\n'"$got"; exit 1; }
+  # The binary starts with the listed functions: the linker took the list.
+  first=$(nm -n --defined-only "$BIN" | awk '$2 ~ /^[tT]$/ && ++n <= 300 { print $3 }' \
+    | awk -f "$KEY" -v mode=keys)
+  unlisted=$(grep -v '^#' "$LIST" | awk 'NR == FNR { listed[$0] = 1; next } !($0 in listed)' - <(echo "$first") | wc -l)
+  if (( unlisted * 10 > $(echo "$first" | wc -l) )); then
+    log "the binary's first functions are not the listed ones: was it linked by .cargo/link-hot-first?"
+    exit 1
+  fi
   # The static binary must print what the portable build prints.
   portable="${CARGO_TARGET_DIR:-$ROOT/target}/release/keelson"
   if [[ -x "$portable" ]]; then
