@@ -26,17 +26,8 @@ if ! command -v valgrind >/dev/null; then
   exit 2
 fi
 
-if [[ -z "${KEELSON_BIN:-}" ]]; then
-  if [[ "$(uname -sm)" == "Linux x86_64" ]]; then
-    log "building with cargo build-static (the shipped binary, see README)"
-    (cd "$ROOT" && cargo build-static --quiet) >&2
-    KEELSON_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/x86_64-unknown-linux-gnu/release/keelson"
-  else
-    log "building release"
-    cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" >&2
-    KEELSON_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/keelson"
-  fi
-fi
+# shellcheck source=benches/build.sh
+source "$ROOT/benches/build.sh"
 
 "$PY" "$ROOT/benches/gen_synthetic.py" $SIZES --tera --out "$WORK/synthetic" >&2
 
