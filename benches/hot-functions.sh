@@ -57,6 +57,11 @@ for i in $(seq "${#runs[@]}"); do
 done | awk -f "$KEY" -v mode=keys > "$WORK/run"
 awk 'NR == FNR { defined[$0] = 1; next } $0 in defined' "$WORK/defined" "$WORK/run" > "$WORK/hot"
 
+# unlisted FILE: how many of the keys in FILE the list lacks.
+unlisted() {
+  grep -v '^#' "$LIST" | awk 'NR == FNR { listed[$0] = 1; next } !($0 in listed)' - "$1" | wc -l
+}
+
 if [[ $check == yes ]]; then
   # The key of a name drops what changes between builds, and nothing else.
   expected=$'_ZN7keelson4yaml4fast4peekE\n_RNvNtC4core3fmt5write\n_ZN3foo3barE\nmemcpy'
@@ -65,10 +70,9 @@ if [[ $check == yes ]]; then
     | awk -f "$KEY" -v mode=keys)
   [[ "$got" == "$expected" ]] || { log "symbol-key.awk gives"$'\n'"$got"; exit 1; }
   # The binary starts with the listed functions: the linker took the list.
-  first=$(nm -n --defined-only "$BIN" | awk '$2 ~ /^[tT]$/ && ++n <= 300 { print $3 }' \
-    | awk -f "$KEY" -v mode=keys)
-  unlisted=$(grep -v '^#' "$LIST" | awk 'NR == FNR { listed[$0] = 1; next } !($0 in listed)' - <(echo "$first") | wc -l)
-  if (( unlisted * 10 > $(echo "$first" | wc -l) )); then
+  nm -n --defined-only "$BIN" | awk '$2 ~ /^[tT]$/ && ++n <= 300 { print $3 }' \
+    | awk -f "$KEY" -v mode=keys > "$WORK/first"
+  if (( $(unlisted "$WORK/first") * 10 > $(wc -l < "$WORK/first") )); then
     log "the binary's first functions are not the listed ones: was it linked by .cargo/link-hot-first?"
     exit 1
   fi
@@ -82,7 +86,7 @@ if [[ $check == yes ]]; then
     done
   fi
   total=$(wc -l < "$WORK/hot")
-  missing=$(grep -v '^#' "$LIST" | awk 'NR == FNR { listed[$0] = 1; next } !($0 in listed)' - "$WORK/hot" | wc -l)
+  missing=$(unlisted "$WORK/hot")
   log "$missing of the $total functions a render runs are not in .cargo/hot-functions.txt"
   if (( missing * 20 > total )); then
     log "the list is stale: run benches/hot-functions.sh and commit .cargo/hot-functions.txt"
