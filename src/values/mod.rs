@@ -2,6 +2,7 @@
 //! Helm v4 merges them. Every layer remembers where it came from.
 
 mod direct;
+mod pattern;
 pub mod schema;
 pub mod set;
 

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{Source, Values, ValuesError};
+use super::{Source, Values, ValuesError, pattern};
 use crate::chart::Chart;
 use crate::yaml::{Node, NodeValue};
 
@@ -67,6 +67,16 @@ pub fn check(chart: &Chart, values: &Values) -> Result<(), ValuesError> {
 /// # Errors
 /// [`ValuesError::Schema`] when the schema is not valid JSON or not a valid JSON Schema.
 pub fn violations(chart: &Chart, values: &Values) -> Result<Vec<Violation>, ValuesError> {
+    violations_with(chart, values, true)
+}
+
+/// [`violations`], with `pattern` keywords compiled by regex-lite where it reads them as
+/// jsonschema would (`lite_patterns`, see [`pattern`]) or all by jsonschema.
+fn violations_with(
+    chart: &Chart,
+    values: &Values,
+    lite_patterns: bool,
+) -> Result<Vec<Violation>, ValuesError> {
     let Some(bytes) = chart.file(SCHEMA_FILE) else {
         return Ok(Vec::new());
     };
@@ -78,8 +88,15 @@ pub fn violations(chart: &Chart, values: &Values) -> Result<Vec<Violation>, Valu
     };
     let schema: Value = serde_json::from_slice(bytes)
         .map_err(|e| unusable(format!("the schema is not valid JSON: {e}")))?;
-    let validator = jsonschema::validator_for(&schema)
-        .map_err(|e| unusable(format!("the schema is not a valid JSON Schema: {e}")))?;
+    let options = jsonschema::options();
+    let factory = lite_patterns.then(|| pattern::keyword(&schema)).flatten();
+    let validator = match factory {
+        Some(factory) => options
+            .with_keyword("pattern", move |_, value, _| factory.build(value))
+            .build(&schema),
+        None => options.build(&schema),
+    }
+    .map_err(|e| unusable(format!("the schema is not a valid JSON Schema: {e}")))?;
     let instance = Value::Object(values.map.clone());
     let mut out = Vec::new();
     for error in validator.iter_errors(&instance) {
@@ -178,7 +195,7 @@ fn child<'a>(node: &'a Node, key: &str) -> Option<(crate::yaml::Mark, &'a Node)>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::values::{Layer, SetKind};
+    use crate::values::{Layer, SetKind, pattern};
     use std::collections::BTreeMap;
 
     fn chart(schema: &str, values: &str) -> Chart {
@@ -272,6 +289,86 @@ mod tests {
         let found = check_values("tag: latest\npair: aa-a\nname: X\n");
         assert_eq!(found.len(), 3, "{found:?}");
         assert!(found[0].starts_with("`tag`: "), "{found:?}");
+    }
+
+    #[test]
+    fn patterns_read_the_same_by_either_engine() {
+        // Every pattern, taken by regex-lite or left to jsonschema, on values and on key
+        // names: the violations and their wording must not depend on the route.
+        let example: Value =
+            serde_json::from_str(include_str!("../../chart/values.schema.json")).expect("JSON");
+        let mut example_patterns = Vec::new();
+        pattern::visit_patterns(&example, &mut |p| example_patterns.push(p));
+        let texts = [
+            "",
+            "a",
+            "abc",
+            "a-b",
+            "-a",
+            "a-",
+            "A",
+            "Ab_9",
+            "ab",
+            "abab",
+            "xx",
+            "xxx",
+            "b",
+            "ab.",
+            "a.b/c:d",
+            "1.5Gi",
+            "500m",
+            "1e3",
+            ".5",
+            "50%",
+            "%",
+            "latest",
+            "aa-aa",
+            "é",
+            "日本",
+            "a\nb",
+            "a\n",
+            " x",
+            "x ",
+            "\t",
+            "v1.2.3",
+            "sha256:0af3",
+            "word",
+            "A1",
+            "//",
+        ];
+        let mut values = String::new();
+        let mut names = String::new();
+        for (i, text) in texts.iter().enumerate() {
+            let quoted = serde_json::to_string(text).expect("JSON string");
+            values.push_str(&format!("k{i}: {quoted}\n"));
+            names.push_str(&format!("{quoted}: {i}\n"));
+        }
+        let patterns = pattern::tests::TAKEN
+            .iter()
+            .chain(pattern::tests::LEFT)
+            .chain(&example_patterns);
+        let mut checked = 0;
+        for pattern in patterns {
+            let on_values = serde_json::json!({"additionalProperties": {"pattern": pattern}});
+            let on_names = serde_json::json!({"propertyNames": {"pattern": pattern}});
+            for (schema, text) in [(on_values, &values), (on_names, &names)] {
+                let chart = chart(&schema.to_string(), text);
+                let values =
+                    crate::values::layer(&chart, &[], &mut |_| Err("no".into())).expect("layered");
+                let describe = |lite| {
+                    violations_with(&chart, &values, lite)
+                        .expect("usable schema")
+                        .iter()
+                        .map(Violation::describe)
+                        .collect::<Vec<_>>()
+                };
+                let reference = describe(false);
+                assert_eq!(describe(true), reference, "{pattern:?} on {schema}");
+                checked += reference.len();
+            }
+        }
+        // The texts are chosen so that every pattern both matches some and misses some.
+        assert!(checked > 500, "only {checked} violations compared");
     }
 
     #[test]
