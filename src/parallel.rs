@@ -40,31 +40,39 @@ where
         }
         done
     };
-    let run = &run;
-    let (mine, theirs) = std::thread::scope(|scope| {
-        let here = cpu::current();
-        // A thread the OS refuses is no error: this thread does all the work then.
-        let worker = std::thread::Builder::new().spawn_scoped(scope, move || {
-            cpu::move_off(here);
-            run()
-        });
-        // Let the worker run now, so that it can move to another CPU at once (see `cpu`).
-        std::thread::yield_now();
-        let mine = run();
-        let theirs = match worker {
-            // A panic in the worker is a bug in keelson, not a user error: pass it on.
-            Ok(worker) => worker
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Err(_) => Vec::new(),
-        };
-        (mine, theirs)
-    });
+    let (mine, theirs) = join(run, run);
     let mut slots: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
     for (i, result) in mine.into_iter().chain(theirs) {
         slots[i] = Some(result);
     }
     slots.into_iter().flatten().collect()
+}
+
+/// `here()` on this thread and `there()` on a second one, at the same time; `there` runs
+/// here after `here` if the OS refuses a thread (no error: it only takes longer).
+pub(crate) fn join<A, B>(here: impl FnOnce() -> A, there: impl Fn() -> B + Sync) -> (A, B)
+where
+    B: Send,
+{
+    let there = &there;
+    std::thread::scope(|scope| {
+        let cpu = cpu::current();
+        let worker = std::thread::Builder::new().spawn_scoped(scope, move || {
+            cpu::move_off(cpu);
+            there()
+        });
+        // Let the worker run now, so that it can move to another CPU at once (see `cpu`).
+        std::thread::yield_now();
+        let mine = here();
+        let theirs = match worker {
+            // A panic in the worker is a bug in keelson, not a user error: pass it on.
+            Ok(worker) => worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => there(),
+        };
+        (mine, theirs)
+    })
 }
 
 /// Where a new thread starts. Linux places it on its creator's CPU when it sees fit, and on

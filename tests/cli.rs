@@ -240,6 +240,30 @@ fn template_syntax_error() {
 }
 
 #[test]
+fn schema_violations_come_before_template_errors() {
+    // The schema check and template parsing run side by side; the values' verdict is
+    // still the one reported, whichever finishes first, and a clean schema lets the
+    // template's error through.
+    let schema: &[u8] = br#"{"properties": {"mode": {"type": "string", "pattern": "^[a-z]+$"}}}"#;
+    let broken: &[u8] =
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ values.mode | }}\n";
+    let files = |values: &'static [u8]| {
+        chart(&[
+            ("Chart.yaml", CHART_YAML),
+            ("values.yaml", values),
+            ("values.schema.json", schema),
+            ("templates/cm.yaml", broken),
+        ])
+    };
+    let dir = files(b"mode: Not-Lower\n");
+    assert_error("schema-before-template", &render(dir.path(), &[]));
+    let dir = files(b"mode: lower\n");
+    let run = render(dir.path(), &[]);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(run.stderr.contains("cm.yaml"), "{}", run.stderr);
+}
+
+#[test]
 fn undefined_values_fail_with_their_path() {
     let dir = demo(b"mode: x\nimage: {tag: v1}\n");
     fs::write(

@@ -217,8 +217,7 @@ pub fn render(
     release: &ReleaseInfo,
     capabilities: &Capabilities,
 ) -> Result<Rendered, RenderError> {
-    let context = tera::Value::from_serializable(&values.map);
-    render_with(chart, context, values.source_bytes(), release, capabilities)
+    Engine::new(chart, capabilities)?.render(chart, values, release, capabilities)
 }
 
 /// [`render`], moving the merged values into the templates' context instead of copying
@@ -232,19 +231,81 @@ pub fn render_taking(
     release: &ReleaseInfo,
     capabilities: &Capabilities,
 ) -> Result<Rendered, RenderError> {
-    let weight = values.source_bytes();
-    let context: tera::value::Map = std::mem::take(&mut values.map)
-        .into_iter()
-        .map(|(key, value)| match value {
-            serde_json::Value::Array(items)
-                if weight >= crate::parallel::SPLIT_BYTES && items.len() >= LIST_HALVES_FROM =>
-            {
-                (key.into(), tera_list_in_halves(items, weight))
-            }
-            value => (key.into(), tera_value(value)),
-        })
-        .collect();
-    render_with(chart, context.into(), weight, release, capabilities)
+    Engine::new(chart, capabilities)?.render_taking(chart, values, release, capabilities)
+}
+
+/// A chart's templates, parsed and ready to render with any values: parsing needs no
+/// values, so it can run beside the values' schema check (see `crate::render_chart`).
+pub struct Engine {
+    tera: Arc<OnceLock<Tera>>,
+}
+
+impl Engine {
+    /// Parses every template of `chart`, after checking that the chart can render.
+    ///
+    /// # Errors
+    /// As [`render`]: [`RenderError::Chart`] for a chart that cannot render,
+    /// [`RenderError::Template`] for a template that does not parse.
+    pub fn new(chart: &Chart, capabilities: &Capabilities) -> Result<Engine, RenderError> {
+        check_renderable(chart, capabilities)?;
+        let files: filters::Files = Arc::clone(&chart.files);
+        let engine = Arc::new(OnceLock::new());
+        let mut tera = Tera::new();
+        tera.autoescape_on(Vec::<&str>::new());
+        filters::register(&mut tera, &files, Arc::downgrade(&engine));
+        tera.add_raw_templates(
+            chart
+                .templates
+                .iter()
+                .map(|t| (t.path.as_str(), t.source.as_str())),
+        )
+        .map_err(|e| template_error(chart, "templates", &e))?;
+        // Set once here; `tpl` reaches the engine through its weak reference.
+        let _ = engine.set(tera);
+        Ok(Engine { tera: engine })
+    }
+
+    /// [`render`] with templates parsed already.
+    ///
+    /// # Errors
+    /// As [`render`], but for parsing.
+    pub fn render(
+        &self,
+        chart: &Chart,
+        values: &Values,
+        release: &ReleaseInfo,
+        capabilities: &Capabilities,
+    ) -> Result<Rendered, RenderError> {
+        let context = tera::Value::from_serializable(&values.map);
+        self.render_value(chart, context, values.source_bytes(), release, capabilities)
+    }
+
+    /// [`render_taking`] with templates parsed already.
+    ///
+    /// # Errors
+    /// As [`render_taking`], but for parsing.
+    pub fn render_taking(
+        &self,
+        chart: &Chart,
+        values: &mut Values,
+        release: &ReleaseInfo,
+        capabilities: &Capabilities,
+    ) -> Result<Rendered, RenderError> {
+        let weight = values.source_bytes();
+        let context: tera::value::Map = std::mem::take(&mut values.map)
+            .into_iter()
+            .map(|(key, value)| match value {
+                serde_json::Value::Array(items)
+                    if weight >= crate::parallel::SPLIT_BYTES
+                        && items.len() >= LIST_HALVES_FROM =>
+                {
+                    (key.into(), tera_list_in_halves(items, weight))
+                }
+                value => (key.into(), tera_value(value)),
+            })
+            .collect();
+        self.render_value(chart, context.into(), weight, release, capabilities)
+    }
 }
 
 /// Top-level lists of this many items, in values of [`crate::parallel::SPLIT_BYTES`] of
@@ -297,105 +358,97 @@ fn tera_map(map: serde_json::Map<String, serde_json::Value>) -> tera::Value {
     map.into()
 }
 
-/// Renders with the merged values as Tera holds them; `values_weight` says how much work
-/// templates that loop over them may do (bytes of values YAML).
-fn render_with(
-    chart: &Chart,
-    values: tera::Value,
-    values_weight: usize,
-    release: &ReleaseInfo,
-    capabilities: &Capabilities,
-) -> Result<Rendered, RenderError> {
-    check_renderable(chart, capabilities)?;
-    let files: filters::Files = Arc::clone(&chart.files);
-    let engine = Arc::new(OnceLock::new());
-    let mut tera = Tera::new();
-    tera.autoescape_on(Vec::<&str>::new());
-    filters::register(&mut tera, &files, Arc::downgrade(&engine));
-    tera.add_raw_templates(
-        chart
+impl Engine {
+    /// Renders with the merged values as Tera holds them; `values_weight` says how much
+    /// work templates that loop over them may do (bytes of values YAML).
+    fn render_value(
+        &self,
+        chart: &Chart,
+        values: tera::Value,
+        values_weight: usize,
+        release: &ReleaseInfo,
+        capabilities: &Capabilities,
+    ) -> Result<Rendered, RenderError> {
+        let Some(tera) = self.tera.get() else {
+            unreachable!("Engine::new sets the engine before returning it");
+        };
+
+        let meta = &chart.meta;
+        let chart_context = ChartContext {
+            name: &meta.name,
+            version: &meta.version,
+            app_version: meta.app_version.as_deref().unwrap_or(""),
+            description: meta.description.as_deref().unwrap_or(""),
+            chart_type: meta.chart_type.as_deref().unwrap_or("application"),
+            annotations: &meta.annotations,
+        };
+        let version = &capabilities.kube_version;
+        let capabilities_context = CapabilitiesContext {
+            kube_version: KubeVersion {
+                version: format!("v{}.{}.{}", version.major, version.minor, version.patch),
+                major: version.major.to_string(),
+                minor: version.minor.to_string(),
+            },
+            api_versions: &capabilities.api_versions,
+        };
+        let mut context = Context::new();
+        context.insert_value("values", values);
+        context.insert("chart", &chart_context);
+        context.insert("release", release);
+        context.insert("capabilities", &capabilities_context);
+
+        let to_render: Vec<&crate::chart::Template> = chart
             .templates
             .iter()
-            .map(|t| (t.path.as_str(), t.source.as_str())),
-    )
-    .map_err(|e| template_error(chart, "templates", &e))?;
-    let tera = engine.get_or_init(|| tera);
-
-    let meta = &chart.meta;
-    let chart_context = ChartContext {
-        name: &meta.name,
-        version: &meta.version,
-        app_version: meta.app_version.as_deref().unwrap_or(""),
-        description: meta.description.as_deref().unwrap_or(""),
-        chart_type: meta.chart_type.as_deref().unwrap_or("application"),
-        annotations: &meta.annotations,
-    };
-    let version = &capabilities.kube_version;
-    let capabilities_context = CapabilitiesContext {
-        kube_version: KubeVersion {
-            version: format!("v{}.{}.{}", version.major, version.minor, version.patch),
-            major: version.major.to_string(),
-            minor: version.minor.to_string(),
-        },
-        api_versions: &capabilities.api_versions,
-    };
-    let mut context = Context::new();
-    context.insert_value("values", values);
-    context.insert("chart", &chart_context);
-    context.insert("release", release);
-    context.insert("capabilities", &capabilities_context);
-
-    let to_render: Vec<&crate::chart::Template> = chart
-        .templates
-        .iter()
-        .filter(|t| t.kind != TemplateKind::Partial)
-        .collect();
-    // Templates render independently (Tera values are shared, so a context clone is
-    // cheap); results come back in path order, and so does the first error. The work grows
-    // with the templates' source and with the values they may loop over, which count once
-    // in all (shared out evenly), not once per template.
-    let values_share = values_weight / to_render.len().max(1);
-    let outputs = crate::parallel::map(
-        &to_render,
-        |t| t.source.len() + values_share,
-        |template| {
-            let mut context = context.clone();
-            context.insert(
-                "template",
-                &serde_json::json!({
-                    "name": format!("{}/{}", meta.name, template.path),
-                    "base_path": format!("{}/templates", meta.name),
+            .filter(|t| t.kind != TemplateKind::Partial)
+            .collect();
+        // Templates render independently (Tera values are shared, so a context clone is
+        // cheap); results come back in path order, and so does the first error. The work grows
+        // with the templates' source and with the values they may loop over, which count once
+        // in all (shared out evenly), not once per template.
+        let values_share = values_weight / to_render.len().max(1);
+        let outputs = crate::parallel::map(
+            &to_render,
+            |t| t.source.len() + values_share,
+            |template| {
+                let mut context = context.clone();
+                context.insert(
+                    "template",
+                    &serde_json::json!({
+                        "name": format!("{}/{}", meta.name, template.path),
+                        "base_path": format!("{}/templates", meta.name),
+                    }),
+                );
+                let mut output = Capped::default();
+                match tera.render_to(&template.path, &context, &mut output) {
+                    Ok(()) => String::from_utf8(output.bytes)
+                        .map_err(|_| tera::Error::message("the template rendered invalid UTF-8")),
+                    Err(_) if output.exceeded => Err(tera::Error::message(format!(
+                        "the template renders more than {} MiB; does a loop run away?",
+                        MAX_OUTPUT_BYTES >> 20
+                    ))),
+                    Err(e) => Err(e),
+                }
+            },
+        );
+        let mut templates = Vec::new();
+        let mut notes = None;
+        for (template, output) in to_render.iter().zip(outputs) {
+            let output = output.map_err(|e| template_error(chart, &template.path, &e))?;
+            match template.kind {
+                TemplateKind::Notes => notes = Some(output),
+                _ => templates.push(RenderedTemplate {
+                    path: template.path.clone(),
+                    output,
                 }),
-            );
-            let mut output = Capped::default();
-            match tera.render_to(&template.path, &context, &mut output) {
-                Ok(()) => String::from_utf8(output.bytes)
-                    .map_err(|_| tera::Error::message("the template rendered invalid UTF-8")),
-                Err(_) if output.exceeded => Err(tera::Error::message(format!(
-                    "the template renders more than {} MiB; does a loop run away?",
-                    MAX_OUTPUT_BYTES >> 20
-                ))),
-                Err(e) => Err(e),
             }
-        },
-    );
-    let mut templates = Vec::new();
-    let mut notes = None;
-    for (template, output) in to_render.iter().zip(outputs) {
-        let output = output.map_err(|e| template_error(chart, &template.path, &e))?;
-        match template.kind {
-            TemplateKind::Notes => notes = Some(output),
-            _ => templates.push(RenderedTemplate {
-                path: template.path.clone(),
-                output,
-            }),
         }
+        Ok(Rendered {
+            chart_name: meta.name.clone(),
+            templates,
+            notes,
+        })
     }
-    Ok(Rendered {
-        chart_name: meta.name.clone(),
-        templates,
-        notes,
-    })
 }
 
 fn check_renderable(chart: &Chart, capabilities: &Capabilities) -> Result<(), RenderError> {
