@@ -6,7 +6,7 @@
 # (dynamic loader, start-up, both threads) but not the kernel's work (page faults,
 # system calls); benches/whole-process.sh measures time and memory.
 #
-#   benches/instructions.sh                  builds release, prints a markdown table
+#   benches/instructions.sh                  builds (benches/build.sh), prints a markdown table
 #   KEELSON_BIN=path SIZES="1000" benches/instructions.sh
 #
 # Needs valgrind (apt-get install -y valgrind) and Python 3. The table goes to stdout,

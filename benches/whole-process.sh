@@ -9,7 +9,7 @@
 #   HELM_BENCH=/work/shared/bench benches/whole-process.sh
 #
 # Knobs: RUNS (hyperfine runs, 30), RUNS_LARGE (for N = 1000, 10), WARMUP (3),
-# RSS_RUNS (5), SIZES ("1 100 1000"), KEELSON_BIN (skip the release build),
+# RSS_RUNS (5), SIZES ("1 100 1000"), KEELSON_BIN (skip the build, see benches/build.sh),
 # WORK (scratch directory, default: a new temporary one).
 # The markdown table goes to stdout, progress to stderr. Nothing is written outside WORK.
 set -euo pipefail

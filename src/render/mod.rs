@@ -236,7 +236,9 @@ pub fn render_taking(
 
 /// A chart's templates, parsed and ready to render with any values: parsing needs no
 /// values, so it can run beside the values' schema check (see `crate::render_chart`).
-pub struct Engine {
+/// Crate-private: its renders take the chart it was made from, which the public
+/// [`render`] and [`render_taking`] guarantee.
+pub(crate) struct Engine {
     tera: Arc<OnceLock<Tera>>,
 }
 
@@ -246,7 +248,7 @@ impl Engine {
     /// # Errors
     /// As [`render`]: [`RenderError::Chart`] for a chart that cannot render,
     /// [`RenderError::Template`] for a template that does not parse.
-    pub fn new(chart: &Chart, capabilities: &Capabilities) -> Result<Engine, RenderError> {
+    pub(crate) fn new(chart: &Chart, capabilities: &Capabilities) -> Result<Engine, RenderError> {
         check_renderable(chart, capabilities)?;
         let files: filters::Files = Arc::clone(&chart.files);
         let engine = Arc::new(OnceLock::new());
@@ -269,7 +271,7 @@ impl Engine {
     ///
     /// # Errors
     /// As [`render`], but for parsing.
-    pub fn render(
+    pub(crate) fn render(
         &self,
         chart: &Chart,
         values: &Values,
@@ -284,7 +286,7 @@ impl Engine {
     ///
     /// # Errors
     /// As [`render_taking`], but for parsing.
-    pub fn render_taking(
+    pub(crate) fn render_taking(
         &self,
         chart: &Chart,
         values: &mut Values,
@@ -306,59 +308,7 @@ impl Engine {
             .collect();
         self.render_value(chart, context.into(), weight, release, capabilities)
     }
-}
 
-/// Top-level lists of this many items, in values of [`crate::parallel::SPLIT_BYTES`] of
-/// YAML or more, are converted for Tera in two halves on two threads: such a list is nearly
-/// all of large values (components, tenants, routes), and converting it was the longest
-/// step of a large render that ran on one thread only.
-const LIST_HALVES_FROM: usize = 64;
-
-/// [`tera_value`] of a list, each half on its own thread; `weight` is the values' size.
-fn tera_list_in_halves(mut items: Vec<serde_json::Value>, weight: usize) -> tera::Value {
-    let second = items.split_off(items.len() / 2);
-    // Each half is taken out of its slot and consumed, so its items are dropped as they
-    // are converted, as in `tera_value`.
-    let halves = [Mutex::new(items), Mutex::new(second)];
-    let converted = crate::parallel::map(
-        &halves,
-        |_| weight / 2,
-        |half| {
-            let items = half.lock().map(|mut h| std::mem::take(&mut *h));
-            items
-                .unwrap_or_default()
-                .into_iter()
-                .map(|item| tera::Value::from_serializable(&item))
-                .collect::<Vec<_>>()
-        },
-    );
-    converted.into_iter().flatten().collect::<Vec<_>>().into()
-}
-
-/// JSON values as Tera holds them, consuming `value` as it goes so that the two are not
-/// both whole at once. List items are serialized (one hash per key, as Tera builds maps)
-/// and then dropped; maps above them are rebuilt entry by entry.
-fn tera_value(value: serde_json::Value) -> tera::Value {
-    match value {
-        serde_json::Value::Array(items) => items
-            .into_iter()
-            .map(|item| tera::Value::from_serializable(&item))
-            .collect::<Vec<_>>()
-            .into(),
-        serde_json::Value::Object(map) => tera_map(map),
-        other => tera::Value::from_serializable(&other),
-    }
-}
-
-fn tera_map(map: serde_json::Map<String, serde_json::Value>) -> tera::Value {
-    let map: tera::value::Map = map
-        .into_iter()
-        .map(|(key, value)| (key.into(), tera_value(value)))
-        .collect();
-    map.into()
-}
-
-impl Engine {
     /// Renders with the merged values as Tera holds them; `values_weight` says how much
     /// work templates that loop over them may do (bytes of values YAML).
     fn render_value(
@@ -449,6 +399,56 @@ impl Engine {
             notes,
         })
     }
+}
+
+/// Top-level lists of this many items, in values of [`crate::parallel::SPLIT_BYTES`] of
+/// YAML or more, are converted for Tera in two halves on two threads: such a list is nearly
+/// all of large values (components, tenants, routes), and converting it was the longest
+/// step of a large render that ran on one thread only.
+const LIST_HALVES_FROM: usize = 64;
+
+/// [`tera_value`] of a list, each half on its own thread; `weight` is the values' size.
+fn tera_list_in_halves(mut items: Vec<serde_json::Value>, weight: usize) -> tera::Value {
+    let second = items.split_off(items.len() / 2);
+    // Each half is taken out of its slot and consumed, so its items are dropped as they
+    // are converted, as in `tera_value`.
+    let halves = [Mutex::new(items), Mutex::new(second)];
+    let converted = crate::parallel::map(
+        &halves,
+        |_| weight / 2,
+        |half| {
+            let items = half.lock().map(|mut h| std::mem::take(&mut *h));
+            items
+                .unwrap_or_default()
+                .into_iter()
+                .map(|item| tera::Value::from_serializable(&item))
+                .collect::<Vec<_>>()
+        },
+    );
+    converted.into_iter().flatten().collect::<Vec<_>>().into()
+}
+
+/// JSON values as Tera holds them, consuming `value` as it goes so that the two are not
+/// both whole at once. List items are serialized (one hash per key, as Tera builds maps)
+/// and then dropped; maps above them are rebuilt entry by entry.
+fn tera_value(value: serde_json::Value) -> tera::Value {
+    match value {
+        serde_json::Value::Array(items) => items
+            .into_iter()
+            .map(|item| tera::Value::from_serializable(&item))
+            .collect::<Vec<_>>()
+            .into(),
+        serde_json::Value::Object(map) => tera_map(map),
+        other => tera::Value::from_serializable(&other),
+    }
+}
+
+fn tera_map(map: serde_json::Map<String, serde_json::Value>) -> tera::Value {
+    let map: tera::value::Map = map
+        .into_iter()
+        .map(|(key, value)| (key.into(), tera_value(value)))
+        .collect();
+    map.into()
 }
 
 fn check_renderable(chart: &Chart, capabilities: &Capabilities) -> Result<(), RenderError> {
