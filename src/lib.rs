@@ -118,8 +118,7 @@ pub fn load_layers(request: &RenderRequest) -> Result<(Chart, Values), Error> {
 
 /// `--set-file` paths are relative to the working directory, as in Helm.
 fn read_set_file(path: &str) -> Result<String, String> {
-    let bytes = std::fs::File::open(path)
-        .and_then(values::read_limited)
+    let bytes = values::read_file_limited(std::path::Path::new(path))
         .map_err(|e| format!("cannot read `{path}`: {e}"))?;
     String::from_utf8(bytes).map_err(|_| format!("`{path}` is not UTF-8 text"))
 }
