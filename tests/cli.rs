@@ -487,6 +487,26 @@ fn broken_pipe_exits_quietly() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_is_reopened_on_dev_null() {
+    // Started with stdout closed, keelson must not let a file it opens take descriptor 1
+    // and receive what it prints: it reopens the standard streams on /dev/null first. Here
+    // that shows as /dev/stdout being readable (and empty) rather than missing.
+    let output = std::process::Command::new("sh")
+        .args(["-c", r#"exec "$0" values -f /dev/stdout >&-"#])
+        .arg(env!("CARGO_BIN_EXE_keelson"))
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[test]
 fn diff_values_flags_need_a_chart() {
     let state = tempfile::tempdir().unwrap();
