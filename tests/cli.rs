@@ -460,7 +460,10 @@ fn notes_and_values_commands() {
 
 #[test]
 fn help_texts() {
-    for command in ["render", "values", "notes"] {
+    for command in [
+        "render", "values", "notes", "package", "repo", "verify", "lint", "history", "get", "diff",
+        "rollback",
+    ] {
         let run = keelson(&[command, "--help"]);
         assert_eq!(run.code, 0);
         settings().bind(|| insta::assert_snapshot!(format!("cli-help-{command}"), run.stdout));

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use keelson::values::{Layer, SetFlags, Source};
 use keelson::{Capabilities, Event, RenderRequest};
 
-/// The chart and the values to layer over its defaults.
+// The chart and the values to layer over its defaults.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ValuesArgs {
     /// Chart directory or .tgz archive.
@@ -16,7 +16,7 @@ pub struct ValuesArgs {
     pub layers: LayerArgs,
 }
 
-/// The values files and `--set` family, in the order Helm layers them.
+// The values files and `--set` family, in the order Helm layers them.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct LayerArgs {
     /// Values file (YAML) layered over the chart defaults; repeat for more, later files
@@ -47,7 +47,7 @@ pub struct LayerArgs {
     pub set_literal: Vec<String>,
 }
 
-/// The release and the cluster it is rendered for.
+// The release and the cluster it is rendered for.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ReleaseArgs {
     /// Release name [default: the chart's name].

@@ -28,8 +28,8 @@ pub enum Color {
     Never,
 }
 
-/// Compare two recorded revisions (`keelson diff NAME [--from A] [--to B]`), or a render
-/// of CHART with the latest revision (`keelson diff NAME CHART [values flags]`).
+// Compare two recorded revisions (`keelson diff NAME [--from A] [--to B]`), or a render
+// of CHART with the latest revision (`keelson diff NAME CHART [values flags]`).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Release name.

@@ -20,7 +20,7 @@ enum What {
     Digests(DigestsTarget),
 }
 
-/// A revision of a release.
+// A revision of a release.
 #[derive(Debug, clap::Args)]
 struct Target {
     /// Release name.

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::args::usage;
 
-/// Where release history lives.
+// Where release history lives.
 #[derive(Debug, Clone, clap::Args)]
 pub struct StateArgs {
     /// Directory holding release history [env: KEELSON_STATE_DIR] [default: ./.keelson].
