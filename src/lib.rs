@@ -128,20 +128,32 @@ fn read_set_file(path: &str) -> Result<String, String> {
 /// # Errors
 /// The first stage's error, naming the file (and line and column) at fault.
 pub fn render_chart(request: &RenderRequest) -> Result<Release, Error> {
-    let (chart, values) = load_layers(request)?;
-    let engine = if chart.file(values::schema::SCHEMA_FILE).is_some() {
-        // Parsing the templates needs no values and checking the values needs no
-        // templates: for the example chart each takes about a sixth of the run. The
-        // schema's verdict still comes first, as in `load_values`.
-        let (engine, checked) = parallel::join(
-            || render::Engine::new(&chart, &request.capabilities),
-            || values::schema::check(&chart, &values),
-        );
-        checked?;
-        engine?
-    } else {
-        render::Engine::new(&chart, &request.capabilities)?
+    let chart = chart::load(&request.chart, &chart::Limits::default())?;
+    // Layering and checking the values needs only the chart, and so does parsing the
+    // templates: with a large schema and large templates, each side is worth a thread.
+    // The values' verdict still comes first, as when the stages run one after the other.
+    let weight = match chart.file(values::schema::SCHEMA_FILE) {
+        Some(schema) => {
+            schema.len()
+                + chart
+                    .templates
+                    .iter()
+                    .map(|t| t.source.len())
+                    .sum::<usize>()
+        }
+        None => 0,
     };
+    let (values, engine) = parallel::join_weighing(
+        weight,
+        || -> Result<Values, Error> {
+            let values = values::layer(&chart, &request.layers, &mut read_set_file)?;
+            values::schema::check(&chart, &values)?;
+            Ok(values)
+        },
+        || render::Engine::new(&chart, &request.capabilities),
+    );
+    let values = values?;
+    let engine = engine?;
     render_with(request, &engine, chart, values)
 }
 

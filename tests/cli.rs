@@ -241,9 +241,9 @@ fn template_syntax_error() {
 
 #[test]
 fn schema_violations_come_before_template_errors() {
-    // The schema check and template parsing run side by side; the values' verdict is
-    // still the one reported, whichever finishes first, and a clean schema lets the
-    // template's error through.
+    // Layering and checking the values and parsing the templates may run side by side;
+    // the values' verdict is still the one reported, whichever finishes first, and a
+    // clean schema lets the template's error through.
     let schema: &[u8] = br#"{"properties": {"mode": {"type": "string", "pattern": "^[a-z]+$"}}}"#;
     let broken: &[u8] =
         b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ values.mode | }}\n";
@@ -255,12 +255,20 @@ fn schema_violations_come_before_template_errors() {
             ("templates/cm.yaml", broken),
         ])
     };
-    let dir = files(b"mode: Not-Lower\n");
-    assert_error("schema-before-template", &render(dir.path(), &[]));
-    let dir = files(b"mode: lower\n");
-    let run = render(dir.path(), &[]);
-    assert_eq!(run.code, 2, "{}", run.transcript());
-    assert!(run.stderr.contains("cm.yaml"), "{}", run.stderr);
+    // A small chart runs the two one after the other; a large partial makes it worth
+    // two threads (`parallel::join_weighing`). The verdicts are the same either way.
+    let padding = format!("{{# {} #}}\n", "x".repeat(96 * 1024));
+    for pad in [false, true] {
+        let dir = files(b"mode: Not-Lower\n");
+        if pad {
+            fs::write(dir.path().join("templates/_padding.tera"), &padding).unwrap();
+        }
+        assert_error("schema-before-template", &render(dir.path(), &[]));
+        fs::write(dir.path().join("values.yaml"), "mode: lower\n").unwrap();
+        let run = render(dir.path(), &[]);
+        assert_eq!(run.code, 2, "{}", run.transcript());
+        assert!(run.stderr.contains("cm.yaml"), "{}", run.stderr);
+    }
 }
 
 #[test]
