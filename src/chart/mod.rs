@@ -352,7 +352,12 @@ fn read_dir(root: &Path, limits: &Limits) -> Result<BTreeMap<String, Vec<u8>>, L
                     ),
                 });
             }
-            let bytes = std::fs::read(&path).map_err(io(&path))?;
+            // Sized from the metadata above (a hint: the file may have changed since).
+            let mut bytes =
+                Vec::with_capacity(usize::try_from(metadata.len()).map_or(0, |n| n + 1));
+            std::fs::File::open(&path)
+                .and_then(|mut file| std::io::Read::read_to_end(&mut file, &mut bytes))
+                .map_err(io(&path))?;
             files.insert(relative, bytes);
         }
     }
