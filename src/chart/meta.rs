@@ -203,11 +203,11 @@ impl ChartMeta {
     }
 }
 
-/// `Chart.yaml` as charts mostly write it, read with keelson's own YAML loader: a tenth of
-/// serde_yaml_ng's work, which is a twentieth of a small chart's render. Text with an
-/// anchor, alias, tag, directive or merge key, anything that does not fit the fields, and
-/// every error are left to serde_yaml_ng (`None`), which reads all of YAML and words the
-/// messages; a test checks that both read every text the fast route takes alike.
+/// `Chart.yaml` as charts mostly write it, read with keelson's own YAML loader: serde_yaml_ng's
+/// buffers and cold code took a tenth of the example chart's render. Text with an anchor,
+/// alias, tag, directive or merge key, anything that does not fit the fields, and every
+/// error are left to serde_yaml_ng (`None`), which reads all of YAML and words the messages;
+/// a test checks that both read every text the fast route takes alike.
 fn read_plain(text: &str) -> Option<ChartMeta> {
     if text.contains(['&', '*', '!', '%', '<']) {
         return None;
@@ -301,8 +301,10 @@ mod tests {
                 let path = entry.path();
                 if path.is_dir() {
                     walk(&path, out);
-                } else if path.file_name().is_some_and(|n| n == "Chart.yaml") {
-                    out.push(std::fs::read_to_string(&path).expect("UTF-8"));
+                } else if path.file_name().is_some_and(|n| n == "Chart.yaml")
+                    && let Ok(text) = std::fs::read_to_string(&path)
+                {
+                    out.push(text);
                 }
             }
         }
