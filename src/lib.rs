@@ -130,7 +130,7 @@ fn read_set_file(path: &str) -> Result<String, String> {
 pub fn render_chart(request: &RenderRequest) -> Result<Release, Error> {
     let chart = chart::load(&request.chart, &chart::Limits::default())?;
     // Layering and checking the values needs only the chart, and so does parsing the
-    // templates: with a large schema and large templates, each side is worth a thread.
+    // templates: when templates and schema together weigh enough, each side gets a thread.
     // The values' verdict still comes first, as when the stages run one after the other.
     let weight = match chart.file(values::schema::SCHEMA_FILE) {
         Some(schema) => {

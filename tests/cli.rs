@@ -468,11 +468,20 @@ fn notes_and_values_commands() {
 
 #[test]
 fn help_texts() {
-    for command in [
-        "render", "values", "notes", "package", "repo", "verify", "lint", "history", "get", "diff",
-        "rollback",
-    ] {
-        let run = keelson(&[command, "--help"]);
+    // Every command `keelson --help` lists, so that a new one is snapshotted too.
+    let top = keelson(&["--help"]);
+    let commands: Vec<String> = top
+        .stdout
+        .lines()
+        .skip_while(|line| *line != "Commands:")
+        .skip(1)
+        .take_while(|line| !line.is_empty())
+        .filter_map(|line| line.split_whitespace().next().map(str::to_owned))
+        .filter(|command| command != "help")
+        .collect();
+    assert!(commands.len() >= 11, "{}", top.stdout);
+    for command in &commands {
+        let run = keelson(&[command.as_str(), "--help"]);
         assert_eq!(run.code, 0);
         settings().bind(|| insta::assert_snapshot!(format!("cli-help-{command}"), run.stdout));
     }
