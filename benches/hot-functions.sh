@@ -29,9 +29,10 @@ if ! command -v valgrind >/dev/null; then
   exit 2
 fi
 
-log "building with cargo build-static"
-(cd "$ROOT" && cargo build-static --quiet) >&2
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/x86_64-unknown-linux-gnu/release/keelson"
+unset KEELSON_BIN
+# shellcheck source=benches/build.sh
+source "$ROOT/benches/build.sh"
+BIN="$KEELSON_BIN"
 python3 "$ROOT/benches/gen_synthetic.py" 100 --tera --out "$WORK/synthetic" >&2
 
 runs=(

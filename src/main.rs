@@ -7,6 +7,8 @@
 #![cfg_attr(all(unix, not(test)), no_main)]
 
 mod cli;
+#[cfg(all(target_arch = "x86_64", any(test, target_env = "musl")))]
+mod mem;
 
 /// keelson allocates and frees many small strings and nodes; mimalloc serves them several
 /// times faster than glibc's allocator. Transparent huge pages stay off (`no_thp`), or they
@@ -16,17 +18,16 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[cfg(all(unix, not(test)))]
 #[unsafe(no_mangle)]
-extern "C" fn main(
-    _argc: std::ffi::c_int,
-    _argv: *const *const std::ffi::c_char,
-) -> std::ffi::c_int {
+extern "C" fn main(argc: std::ffi::c_int, argv: *const *const std::ffi::c_char) -> std::ffi::c_int {
     process::start();
-    process::exit(cli::main())
+    // SAFETY: the C runtime passes `argc` arguments in `argv`.
+    let args = unsafe { process::args(argc, argv) };
+    process::exit(cli::main(args))
 }
 
 #[cfg(any(not(unix), test))]
 fn main() {
-    std::process::exit(cli::main());
+    std::process::exit(cli::main(std::env::args_os()));
 }
 
 #[cfg(all(unix, not(test)))]
@@ -55,6 +56,27 @@ mod process {
         }
         // SAFETY: ignoring SIGPIPE is what Rust's start-up does too.
         unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    }
+
+    /// The command line as `main` receives it. Rust's `std::env::args` is empty under
+    /// `no_main` with C libraries other than glibc (musl), which do not hand the arguments
+    /// to the functions that run before `main`.
+    ///
+    /// # Safety
+    ///
+    /// `argv` holds at least `argc` pointers to NUL-terminated strings that live as long
+    /// as the process.
+    pub(crate) unsafe fn args(
+        argc: std::ffi::c_int,
+        argv: *const *const std::ffi::c_char,
+    ) -> impl Iterator<Item = std::ffi::OsString> {
+        use std::os::unix::ffi::OsStrExt as _;
+        (0..usize::try_from(argc).unwrap_or(0)).map(move |i| {
+            // SAFETY: `i < argc`, and each of those pointers is a NUL-terminated string
+            // (the caller's promise).
+            let arg = unsafe { std::ffi::CStr::from_ptr(*argv.add(i)) };
+            std::ffi::OsStr::from_bytes(arg.to_bytes()).to_os_string()
+        })
     }
 
     /// Ends the process once stdout is flushed, without the exit handlers: mimalloc's would

@@ -13,6 +13,7 @@ mod rollback;
 mod values;
 mod verify;
 
+use std::ffi::OsString;
 use std::io::{self, Write};
 
 use clap::{Parser, Subcommand};
@@ -58,9 +59,10 @@ enum Command {
     Rollback(rollback::Args),
 }
 
-/// Runs the command line and returns the process exit code.
-pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+/// Runs the command line `args` (the program's name first) and returns the process exit
+/// code.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
