@@ -100,8 +100,8 @@ pub struct Release {
 /// [`Error::Load`] or [`Error::Values`] (including values that break the chart's
 /// `values.schema.json`).
 pub fn load_values(request: &RenderRequest) -> Result<(Chart, Values), Error> {
-    let (chart, values) = load_layers(request)?;
-    values::schema::check(&chart, &values)?;
+    let (chart, mut values) = load_layers(request)?;
+    values::schema::check(&chart, &mut values)?;
     Ok((chart, values))
 }
 
@@ -146,8 +146,8 @@ pub fn render_chart(request: &RenderRequest) -> Result<Release, Error> {
     let (values, engine) = parallel::join_weighing(
         weight,
         || -> Result<Values, Error> {
-            let values = values::layer(&chart, &request.layers, &mut read_set_file)?;
-            values::schema::check(&chart, &values)?;
+            let mut values = values::layer(&chart, &request.layers, &mut read_set_file)?;
+            values::schema::check(&chart, &mut values)?;
             Ok(values)
         },
         || render::Engine::new(&chart, &request.capabilities),

@@ -333,14 +333,15 @@ fn read_dir(root: &Path, limits: &Limits) -> Result<BTreeMap<String, Vec<u8>>, L
             if !metadata.is_file() || ignore.is_ignored(&relative, false) {
                 continue;
             }
+            let too_large = |path: &Path| LoadError::TooLarge {
+                path: path.display().to_string(),
+                what: format!(
+                    "file is larger than {} bytes\n  hint: keep large data out of charts, or list it in .helmignore",
+                    limits.max_file_bytes
+                ),
+            };
             if metadata.len() > limits.max_file_bytes {
-                return Err(LoadError::TooLarge {
-                    path: path.display().to_string(),
-                    what: format!(
-                        "file is larger than {} bytes\n  hint: keep large data out of charts, or list it in .helmignore",
-                        limits.max_file_bytes
-                    ),
-                });
+                return Err(too_large(&path));
             }
             total += metadata.len();
             if total > limits.max_total_bytes || files.len() >= limits.max_files {
@@ -352,12 +353,22 @@ fn read_dir(root: &Path, limits: &Limits) -> Result<BTreeMap<String, Vec<u8>>, L
                     ),
                 });
             }
-            // Sized from the metadata above (a hint: the file may have changed since).
+            // Sized from the metadata above (a hint: the file may have changed since). Read
+            // through `Take`, which also bounds it, `read_to_end` fills the buffer as it is
+            // instead of asking the file for its size and position again (two system calls).
             let mut bytes =
                 Vec::with_capacity(usize::try_from(metadata.len()).map_or(0, |n| n + 1));
             std::fs::File::open(&path)
-                .and_then(|mut file| std::io::Read::read_to_end(&mut file, &mut bytes))
+                .and_then(|file| {
+                    std::io::Read::read_to_end(
+                        &mut std::io::Read::take(file, limits.max_file_bytes + 1),
+                        &mut bytes,
+                    )
+                })
                 .map_err(io(&path))?;
+            if bytes.len() as u64 > limits.max_file_bytes {
+                return Err(too_large(&path));
+            }
             files.insert(relative, bytes);
         }
     }

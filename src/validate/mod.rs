@@ -411,8 +411,8 @@ pub fn lint(request: &RenderRequest) -> Result<Report, Error> {
     };
     // Loaded once: schema violations are findings, and a chart whose values break its
     // schema is not rendered (its templates may rely on what the schema promises).
-    let (chart, values) = crate::load_layers(&noting)?;
-    let violations = crate::values::schema::violations(&chart, &values)?;
+    let (chart, mut values) = crate::load_layers(&noting)?;
+    let violations = crate::values::schema::violations(&chart, &mut values)?;
     if violations.is_empty() {
         let release = crate::render_loaded(&noting, chart, values)?;
         return Ok(check(&release, &schema));

@@ -50,7 +50,7 @@ impl Violation {
 /// # Errors
 /// [`ValuesError::Schema`] listing every violation, or saying why the schema itself is
 /// unusable.
-pub fn check(chart: &Chart, values: &Values) -> Result<(), ValuesError> {
+pub fn check(chart: &Chart, values: &mut Values) -> Result<(), ValuesError> {
     let violations = violations(chart, values)?;
     if violations.is_empty() {
         return Ok(());
@@ -62,11 +62,12 @@ pub fn check(chart: &Chart, values: &Values) -> Result<(), ValuesError> {
 }
 
 /// Every violation of the chart's `values.schema.json` (none when the chart has no schema),
-/// in the order the validator finds them.
+/// in the order the validator finds them. `values` is checked in place (its map is lent to
+/// the validator, not copied) and is the same afterwards.
 ///
 /// # Errors
 /// [`ValuesError::Schema`] when the schema is not valid JSON or not a valid JSON Schema.
-pub fn violations(chart: &Chart, values: &Values) -> Result<Vec<Violation>, ValuesError> {
+pub fn violations(chart: &Chart, values: &mut Values) -> Result<Vec<Violation>, ValuesError> {
     violations_with(chart, values, true)
 }
 
@@ -74,7 +75,7 @@ pub fn violations(chart: &Chart, values: &Values) -> Result<Vec<Violation>, Valu
 /// jsonschema would (`lite_patterns`, see [`pattern`]) or all by jsonschema.
 fn violations_with(
     chart: &Chart,
-    values: &Values,
+    values: &mut Values,
     lite_patterns: bool,
 ) -> Result<Vec<Violation>, ValuesError> {
     let Some(bytes) = chart.file(SCHEMA_FILE) else {
@@ -97,8 +98,8 @@ fn violations_with(
         None => options.build(&schema),
     }
     .map_err(|e| unusable(format!("the schema is not a valid JSON Schema: {e}")))?;
-    let instance = Value::Object(values.map.clone());
-    let mut out = Vec::new();
+    let instance = Value::Object(std::mem::take(&mut values.map));
+    let mut found = Vec::new();
     for error in validator.iter_errors(&instance) {
         let base: Vec<String> = error
             .instance_path()
@@ -129,11 +130,16 @@ fn violations_with(
             }
             _ => vec![(base, error.to_string())],
         };
-        for (path, message) in paths {
-            out.push(locate(values, path, message));
-        }
+        found.extend(paths);
     }
-    Ok(out)
+    // Always an object: the map goes back where it came from.
+    if let Value::Object(map) = instance {
+        values.map = map;
+    }
+    Ok(found
+        .into_iter()
+        .map(|(path, message)| locate(values, path, message))
+        .collect())
 }
 
 fn locate(values: &Values, path: Vec<String>, message: String) -> Violation {
@@ -222,9 +228,9 @@ mod tests {
             index: 1,
             expr: "replicas=0".into(),
         }];
-        let values =
+        let mut values =
             crate::values::layer(&chart, &layers, &mut |_| Err("no".into())).expect("layered");
-        let found = violations(&chart, &values).expect("usable schema");
+        let found = violations(&chart, &mut values).expect("usable schema");
         assert_eq!(found.len(), 1);
         assert_eq!(
             found[0].describe(),
@@ -233,10 +239,28 @@ mod tests {
     }
 
     #[test]
+    fn checking_leaves_the_values_as_they_were() {
+        let chart = chart(SCHEMA, "replicas: 0\nimage:\n  tag: a\n  tagg: b\n");
+        let mut values =
+            crate::values::layer(&chart, &[], &mut |_| Err("no".into())).expect("layered");
+        let before = values.map.clone();
+        assert_eq!(
+            violations(&chart, &mut values)
+                .expect("usable schema")
+                .len(),
+            2
+        );
+        assert_eq!(values.map, before);
+        assert!(check(&chart, &mut values).is_err());
+        assert_eq!(values.map, before);
+    }
+
+    #[test]
     fn violation_in_the_chart_values_has_a_line() {
         let chart = chart(SCHEMA, "replicas: 1\nimage:\n  tag: a\n  tagg: b\n");
-        let values = crate::values::layer(&chart, &[], &mut |_| Err("no".into())).expect("layered");
-        let found = violations(&chart, &values).expect("usable schema");
+        let mut values =
+            crate::values::layer(&chart, &[], &mut |_| Err("no".into())).expect("layered");
+        let found = violations(&chart, &mut values).expect("usable schema");
         assert_eq!(
             found[0].describe(),
             "`image.tagg`: is not allowed by the schema (set by demo/values.yaml:4:3)"
@@ -250,9 +274,9 @@ mod tests {
             source: crate::values::Source::Stdin,
             text: "image:\n  tag: b\n---\nreplicas: 0\n".into(),
         }];
-        let values =
+        let mut values =
             crate::values::layer(&chart, &layers, &mut |_| Err("no".into())).expect("layered");
-        let found = violations(&chart, &values).expect("usable schema");
+        let found = violations(&chart, &mut values).expect("usable schema");
         assert_eq!(
             found[0].describe(),
             "`replicas`: 0 is less than the minimum of 1 (set by <stdin>:4:1)"
@@ -262,8 +286,9 @@ mod tests {
     #[test]
     fn broken_schema_is_an_error_not_a_pass() {
         let chart = chart("{not json", "a: 1\n");
-        let values = crate::values::layer(&chart, &[], &mut |_| Err("no".into())).expect("layered");
-        let err = check(&chart, &values).expect_err("unusable");
+        let mut values =
+            crate::values::layer(&chart, &[], &mut |_| Err("no".into())).expect("layered");
+        let err = check(&chart, &mut values).expect_err("unusable");
         assert!(err.to_string().contains("not valid JSON"), "{err}");
     }
 
@@ -277,9 +302,9 @@ mod tests {
             "name": {"type": "string", "pattern": "^[a-z]+$"}}}"#;
         let check_values = |text: &str| {
             let chart = chart(schema, text);
-            let values =
+            let mut values =
                 crate::values::layer(&chart, &[], &mut |_| Err("no".into())).expect("layered");
-            violations(&chart, &values)
+            violations(&chart, &mut values)
                 .expect("usable schema")
                 .iter()
                 .map(Violation::describe)
@@ -353,10 +378,10 @@ mod tests {
             let on_names = serde_json::json!({"propertyNames": {"pattern": pattern}});
             for (schema, text) in [(on_values, &values), (on_names, &names)] {
                 let chart = chart(&schema.to_string(), text);
-                let values =
+                let mut values =
                     crate::values::layer(&chart, &[], &mut |_| Err("no".into())).expect("layered");
-                let describe = |lite| {
-                    violations_with(&chart, &values, lite)
+                let mut describe = |lite| {
+                    violations_with(&chart, &mut values, lite)
                         .expect("usable schema")
                         .iter()
                         .map(Violation::describe)
@@ -377,8 +402,9 @@ mod tests {
             r#"{"properties": {"a": {"pattern": "(unclosed"}}}"#,
             "a: x\n",
         );
-        let values = crate::values::layer(&chart, &[], &mut |_| Err("no".into())).expect("layered");
-        let err = check(&chart, &values).expect_err("unusable");
+        let mut values =
+            crate::values::layer(&chart, &[], &mut |_| Err("no".into())).expect("layered");
+        let err = check(&chart, &mut values).expect_err("unusable");
         assert!(err.to_string().contains("not a valid JSON Schema"), "{err}");
     }
 }
