@@ -92,6 +92,10 @@ pub struct Release {
     pub manifests: Manifests,
     /// Install or upgrade.
     pub event: Event,
+    /// The parsed templates that rendered it. The release owns all that its render built,
+    /// so that whoever ends with it decides when that is freed (`keelson render` leaves it
+    /// to the end of the process).
+    _templates: render::Engine,
 }
 
 /// Loads the chart and layers the values of `request`.
@@ -154,7 +158,7 @@ pub fn render_chart(request: &RenderRequest) -> Result<Release, Error> {
     );
     let values = values?;
     let engine = engine?;
-    render_with(request, &engine, chart, values)
+    render_with(request, engine, chart, values)
 }
 
 /// Renders and splits an already loaded chart with its layered values (render → split).
@@ -167,13 +171,13 @@ pub fn render_loaded(
     values: Values,
 ) -> Result<Release, Error> {
     let engine = render::Engine::new(&chart, &request.capabilities)?;
-    render_with(request, &engine, chart, values)
+    render_with(request, engine, chart, values)
 }
 
 /// [`render_loaded`] with the templates parsed already.
 fn render_with(
     request: &RenderRequest,
-    engine: &render::Engine,
+    engine: render::Engine,
     chart: Chart,
     mut values: Values,
 ) -> Result<Release, Error> {
@@ -204,6 +208,7 @@ fn render_with(
         rendered,
         manifests,
         event: request.event,
+        _templates: engine,
     })
 }
 

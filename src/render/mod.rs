@@ -220,8 +220,10 @@ pub fn render(
     Engine::new(chart, capabilities)?.render(chart, values, release, capabilities)
 }
 
-/// [`render`], moving the merged values into the templates' context instead of copying
-/// them, so that the values are held once while rendering; `values.map` is left empty.
+/// [`render`], taking the merged values into the templates' context: large values move
+/// there piece by piece, so that they are held once while rendering, and small ones
+/// (under [`crate::parallel::SPLIT_BYTES`] of YAML) are copied in one pass, which is
+/// quicker, and freed. `values.map` is left empty either way.
 ///
 /// # Errors
 /// As [`render`].
@@ -238,8 +240,15 @@ pub fn render_taking(
 /// values, so it can run beside the values' schema check (see `crate::render_chart`).
 /// Crate-private: its renders take the chart it was made from, which the public
 /// [`render`] and [`render_taking`] guarantee.
+#[derive(Clone)]
 pub(crate) struct Engine {
     tera: Arc<OnceLock<Tera>>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").finish_non_exhaustive()
+    }
 }
 
 impl Engine {
@@ -294,7 +303,14 @@ impl Engine {
         capabilities: &Capabilities,
     ) -> Result<Rendered, RenderError> {
         let weight = values.source_bytes();
-        let context: tera::value::Map = std::mem::take(&mut values.map)
+        let map = std::mem::take(&mut values.map);
+        if weight < crate::parallel::SPLIT_BYTES {
+            // Small values are copied in one pass, hashing each key once; converting them
+            // piece by piece (below) hashes each key twice, as Tera rebuilds every map.
+            let context = tera::Value::from_serializable(&map);
+            return self.render_value(chart, context, weight, release, capabilities);
+        }
+        let context: tera::value::Map = map
             .into_iter()
             .map(|(key, value)| match value {
                 serde_json::Value::Array(items)
@@ -702,7 +718,7 @@ mod tests {
             "n": null, "t": true, "big": 18446744073709551614u64, "neg": -9223372036854775807i64,
             "f": 1.5, "s": "x", "l": [1, "a", [], {}], "m": {"z": 1, "a": {"b": [null]}}
         });
-        let mut values = Values {
+        let values = Values {
             map: map.as_object().cloned().expect("object"),
             warnings: Vec::new(),
             documents: Vec::new(),
@@ -715,15 +731,28 @@ mod tests {
         );
         let release = ReleaseInfo::install("r", "ns");
         let copied = render(&chart, &values, &release, &Capabilities::default()).expect("copied");
-        let moved =
-            render_taking(&chart, &mut values, &release, &Capabilities::default()).expect("moved");
-        assert!(values.map.is_empty());
-        assert_eq!(copied.templates[0].output, moved.templates[0].output);
         assert!(
-            moved.templates[0].output.contains("z=1;a="),
+            copied.templates[0].output.contains("z=1;a="),
             "{}",
-            moved.templates[0].output
+            copied.templates[0].output
         );
+        // Small values are copied in one pass; the same values weighed as large ones (a
+        // values file of SPLIT_BYTES) move piece by piece.
+        let large = crate::values::Document::new(
+            crate::values::Source::Stdin,
+            " ".repeat(crate::parallel::SPLIT_BYTES),
+        );
+        for documents in [Vec::new(), vec![large]] {
+            let mut taken = Values {
+                map: values.map.clone(),
+                documents,
+                ..values.clone()
+            };
+            let moved = render_taking(&chart, &mut taken, &release, &Capabilities::default())
+                .expect("moved");
+            assert!(taken.map.is_empty());
+            assert_eq!(copied.templates[0].output, moved.templates[0].output);
+        }
     }
 
     fn render_chart(chart: &Chart) -> Result<Rendered, RenderError> {
