@@ -68,7 +68,11 @@ impl Factory {
 /// `pattern` (ECMA-262) translated as jsonschema translates it and compiled with
 /// regex-lite, when the translation is one both engines read alike (module docs).
 pub(super) fn compile(pattern: &str) -> Option<Regex> {
-    let rust = jsonschema_regex::to_rust_regex(pattern).ok()?;
+    let rust = if translates_to_itself(pattern) {
+        std::borrow::Cow::Borrowed(pattern)
+    } else {
+        jsonschema_regex::to_rust_regex(pattern).ok()?
+    };
     // An escaped letter or digit is a class, an assertion or a code point; `(?` opens
     // flags, look-around or a named group; `[:` a POSIX class. An escaped backslash before
     // a letter is refused too, which only costs speed.
@@ -79,6 +83,37 @@ pub(super) fn compile(pattern: &str) -> Option<Regex> {
             _ => false,
         });
     alike.then(|| Regex::new(&rust).ok()).flatten()
+}
+
+/// Whether jsonschema's translation leaves `pattern` as it is, so that it need not run
+/// (parsing the pattern is most of what it costs, and most of what vetting a schema's
+/// patterns costs). It rewrites only class escapes (`\d`, `\w`, `\s`), `\c` and `\a`,
+/// and Annex B's class syntax (`[` inside a class, `&&`, `~~`, `--`); a pattern without
+/// any of these, all ASCII, comes out unchanged, or not at all when it does not parse,
+/// which regex-lite then refuses too (`tests::the_translation_skipped_is_the_identity`).
+fn translates_to_itself(pattern: &str) -> bool {
+    if !pattern.is_ascii() || ["&&", "~~", "--"].iter().any(|pair| pattern.contains(pair)) {
+        return false;
+    }
+    let mut in_class = false;
+    let mut bytes = pattern.bytes();
+    while let Some(byte) = bytes.next() {
+        match byte {
+            // The guard takes the escaped character, whatever it is.
+            b'\\'
+                if bytes
+                    .next()
+                    .is_none_or(|escaped| escaped.is_ascii_alphanumeric()) =>
+            {
+                return false;
+            }
+            b'[' if in_class => return false,
+            b'[' => in_class = true,
+            b']' => in_class = false,
+            _ => {}
+        }
+    }
+    true
 }
 
 /// Calls `f` with every string under a `"pattern"` key anywhere in `schema`: each
@@ -166,6 +201,84 @@ pub(super) mod tests {
         "[\\d]",
         "[[:alpha:]]",
     ];
+
+    /// Patterns that parse differently, or not at all, in some engine.
+    const ODD: &[&str] = &[
+        "a{",
+        "a{2,1}",
+        "a{,5}",
+        "a{1}{2}",
+        "x{99999}",
+        "{1}",
+        "a{1,2}{3}",
+        "(",
+        ")",
+        "()",
+        "(|)",
+        "a**",
+        "*a",
+        "a|*",
+        "^*$",
+        "$^",
+        "a??",
+        "a+?",
+        "[]a]",
+        "[^]",
+        "[]",
+        "[a-]",
+        "[-a]",
+        "[z-a]",
+        "[.]",
+        "]",
+        "}",
+        "[a&b]",
+        "[a~b]",
+        "a-b",
+        "[a-z--b]",
+        "[a&&b]",
+        "[a~~b]",
+        "[[a]]",
+        "[a[b]",
+        "\\",
+        "a\\",
+        "\\.",
+        "[\\]]",
+        "[\\[]",
+        "\\c",
+        "\\ca",
+        "\\a",
+        "a|",
+        "|",
+        "^",
+        "$",
+        ".*",
+        "(a)(b)(c)\\3",
+        "[\\-\\-]",
+    ];
+
+    #[test]
+    fn the_translation_skipped_is_the_identity() {
+        let schema: Value =
+            serde_json::from_str(include_str!("../../chart/values.schema.json")).expect("JSON");
+        let mut example = Vec::new();
+        visit_patterns(&schema, &mut |pattern| example.push(pattern));
+        let mut skipped = 0;
+        for &pattern in TAKEN.iter().chain(LEFT).chain(ODD).chain(&example) {
+            if !translates_to_itself(pattern) {
+                continue;
+            }
+            skipped += 1;
+            match jsonschema_regex::to_rust_regex(pattern) {
+                Ok(translated) => assert_eq!(translated, pattern),
+                Err(()) => assert!(
+                    Regex::new(pattern).is_err(),
+                    "{pattern:?}: jsonschema refuses it, regex-lite takes it"
+                ),
+            }
+        }
+        assert!(skipped >= 40, "{skipped} patterns skipped the translation");
+        assert!(example.iter().all(|pattern| translates_to_itself(pattern)));
+    }
 
     #[test]
     fn patterns_regex_lite_reads_alike_are_taken_and_the_others_left() {
