@@ -6,15 +6,14 @@
 //! [`process`] does the two things of Rust's start-up that keelson needs.
 #![cfg_attr(all(unix, not(test)), no_main)]
 
+mod alloc;
 mod cli;
 #[cfg(all(target_arch = "x86_64", any(test, target_env = "musl")))]
 mod mem;
 
-/// keelson allocates and frees many small strings and nodes; mimalloc serves them several
-/// times faster than glibc's allocator. Transparent huge pages stay off (`no_thp`), or they
-/// would inflate the resident memory of a short-lived process.
+/// mimalloc, with small requests rounded up (see [`alloc`]).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: alloc::Allocator = alloc::Allocator;
 
 #[cfg(all(unix, not(test)))]
 #[unsafe(no_mangle)]
