@@ -353,9 +353,9 @@ fn read_dir(root: &Path, limits: &Limits) -> Result<BTreeMap<String, Vec<u8>>, L
                     ),
                 });
             }
-            // Sized from the metadata above (a hint: the file may have changed since). Read
-            // through `Take`, which also bounds it, `read_to_end` fills the buffer as it is
-            // instead of asking the file for its size and position again (two system calls).
+            // Sized from the metadata above (a hint: the file may have changed since).
+            // Through `Take`, which also bounds the read, `read_to_end` fills that buffer
+            // without asking the file for its size and position again (two system calls).
             let mut bytes =
                 Vec::with_capacity(usize::try_from(metadata.len()).map_or(0, |n| n + 1));
             std::fs::File::open(&path)
