@@ -15,6 +15,7 @@
 //! which also picks the process exit code.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+mod bounded;
 pub mod chart;
 mod error;
 pub mod manifest;
@@ -104,8 +105,8 @@ pub struct Release {
 /// [`Error::Load`] or [`Error::Values`] (including values that break the chart's
 /// `values.schema.json`).
 pub fn load_values(request: &RenderRequest) -> Result<(Chart, Values), Error> {
-    let (chart, mut values) = load_layers(request)?;
-    values::schema::check(&chart, &mut values)?;
+    let chart = load_chart(request)?;
+    let values = checked_values(request, &chart)?;
     Ok((chart, values))
 }
 
@@ -115,9 +116,20 @@ pub fn load_values(request: &RenderRequest) -> Result<(Chart, Values), Error> {
 /// # Errors
 /// [`Error::Load`] or [`Error::Values`].
 pub fn load_layers(request: &RenderRequest) -> Result<(Chart, Values), Error> {
-    let chart = chart::load(&request.chart, &chart::Limits::default())?;
+    let chart = load_chart(request)?;
     let values = values::layer(&chart, &request.layers, &mut read_set_file)?;
     Ok((chart, values))
+}
+
+fn load_chart(request: &RenderRequest) -> Result<Chart, Error> {
+    Ok(chart::load(&request.chart, &chart::Limits::default())?)
+}
+
+/// `request`'s values layered over `chart`'s and checked against its schema.
+fn checked_values(request: &RenderRequest, chart: &Chart) -> Result<Values, Error> {
+    let mut values = values::layer(chart, &request.layers, &mut read_set_file)?;
+    values::schema::check(chart, &mut values)?;
+    Ok(values)
 }
 
 /// `--set-file` paths are relative to the working directory, as in Helm.
@@ -132,7 +144,7 @@ fn read_set_file(path: &str) -> Result<String, String> {
 /// # Errors
 /// The first stage's error, naming the file (and line and column) at fault.
 pub fn render_chart(request: &RenderRequest) -> Result<Release, Error> {
-    let chart = chart::load(&request.chart, &chart::Limits::default())?;
+    let chart = load_chart(request)?;
     // Layering and checking the values needs only the chart, and so does parsing the
     // templates: when templates and schema together weigh enough, each side gets a thread.
     // The values' verdict still comes first, as when the stages run one after the other.
@@ -149,11 +161,7 @@ pub fn render_chart(request: &RenderRequest) -> Result<Release, Error> {
     };
     let (values, engine) = parallel::join_weighing(
         weight,
-        || -> Result<Values, Error> {
-            let mut values = values::layer(&chart, &request.layers, &mut read_set_file)?;
-            values::schema::check(&chart, &mut values)?;
-            Ok(values)
-        },
+        || checked_values(request, &chart),
         || render::Engine::new(&chart, &request.capabilities),
     );
     let values = values?;

@@ -354,21 +354,12 @@ fn read_dir(root: &Path, limits: &Limits) -> Result<BTreeMap<String, Vec<u8>>, L
                 });
             }
             // Sized from the metadata above (a hint: the file may have changed since).
-            // Through `Take`, which also bounds the read, `read_to_end` fills that buffer
-            // without asking the file for its size and position again (two system calls).
-            let mut bytes =
-                Vec::with_capacity(usize::try_from(metadata.len()).map_or(0, |n| n + 1));
-            std::fs::File::open(&path)
-                .and_then(|file| {
-                    std::io::Read::read_to_end(
-                        &mut std::io::Read::take(file, limits.max_file_bytes + 1),
-                        &mut bytes,
-                    )
-                })
-                .map_err(io(&path))?;
-            if bytes.len() as u64 > limits.max_file_bytes {
-                return Err(too_large(&path));
-            }
+            let bytes = std::fs::File::open(&path)
+                .and_then(|file| crate::bounded::read(file, metadata.len(), limits.max_file_bytes))
+                .map_err(|e| match e.kind() {
+                    std::io::ErrorKind::FileTooLarge => too_large(&path),
+                    _ => io(&path)(e),
+                })?;
             files.insert(relative, bytes);
         }
     }

@@ -677,7 +677,7 @@ pub const MAX_INPUT_BYTES: u64 = 64 << 20;
 /// # Errors
 /// I/O errors, and [`std::io::ErrorKind::FileTooLarge`] past the limit.
 pub fn read_limited(reader: impl std::io::Read) -> std::io::Result<Vec<u8>> {
-    read_limited_sized(reader, 0)
+    crate::bounded::read(reader, 0, MAX_INPUT_BYTES)
 }
 
 /// [`read_limited`] of a file, in as few reads as its reported size allows.
@@ -687,23 +687,7 @@ pub fn read_limited(reader: impl std::io::Read) -> std::io::Result<Vec<u8>> {
 pub(crate) fn read_file_limited(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     let file = std::fs::File::open(path)?;
     let size = file.metadata().map_or(0, |meta| meta.len());
-    read_limited_sized(file, size)
-}
-
-/// Reads up to the limit into a buffer sized for `expected` bytes (a hint: the text may be
-/// shorter or longer).
-fn read_limited_sized(reader: impl std::io::Read, expected: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::Read as _;
-    let capacity = usize::try_from(expected.min(MAX_INPUT_BYTES) + 1).unwrap_or(0);
-    let mut bytes = Vec::with_capacity(capacity);
-    reader.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::FileTooLarge,
-            format!("larger than {} MiB", MAX_INPUT_BYTES >> 20),
-        ));
-    }
-    Ok(bytes)
+    crate::bounded::read(file, size, MAX_INPUT_BYTES)
 }
 
 /// Merges `layers` over the chart defaults; later layers win.
@@ -802,18 +786,6 @@ mod tests {
             Value::Object(m) => m,
             _ => Map::new(),
         }
-    }
-
-    #[test]
-    fn reads_take_the_size_as_a_hint_only() {
-        let text = b"a: 1\nb: [2, 3]\n";
-        for hint in [0, 1, text.len() as u64, 4096, u64::MAX] {
-            let read = read_limited_sized(&text[..], hint).expect("read");
-            assert_eq!(read, text, "hint {hint}");
-        }
-        let over = vec![b'x'; (MAX_INPUT_BYTES + 1) as usize];
-        let error = read_limited_sized(&over[..], MAX_INPUT_BYTES).expect_err("too large");
-        assert_eq!(error.kind(), std::io::ErrorKind::FileTooLarge);
     }
 
     #[test]
